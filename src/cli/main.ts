@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { isMsplitError } from "../errors.js";
+import { registerCommands } from "./commands/index.js";
+
+const program = new Command("msplit")
+  .description("Split, seal and run neural networks for confidential inference.")
+  .version("0.1.0")
+  .option("--debug", "print stack traces on errors")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride();
+
+registerCommands(program);
+
+function fail(e: unknown): never {
+  const debug = process.argv.includes("--debug");
+  if (isMsplitError(e)) {
+    process.stderr.write(`msplit: ${e.code}: ${e.message}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exit(e.exitCode);
+  }
+  if (e instanceof CommanderError) {
+    // commander already printed its message (help, version, or a usage error).
+    process.exit(e.exitCode === 0 ? 0 : 2);
+  }
+  const err = e as Error;
+  process.stderr.write(`msplit: ERR_INTERNAL: ${err?.message ?? String(e)}\n`);
+  if (debug && err?.stack) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  fail(e);
+}

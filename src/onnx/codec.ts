@@ -1,0 +1,112 @@
+import { open, readFile } from "node:fs/promises";
+import { dirname, isAbsolute, normalize, resolve, sep } from "node:path";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { IoError, OnnxInvalid } from "../errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { DataLocation, type ModelProto, ModelProtoSchema, type TensorProto } from "./proto.js";
+import { allTensorsOf } from "./walk.js";
+
+/**
+ * Decodes ModelProto bytes. Unknown fields are kept and re-emitted by `encodeModel`, so a round
+ * trip preserves what msplit does not understand. Bytes fields are views into `bytes`.
+ */
+export function decodeModel(bytes: Uint8Array): ModelProto {
+  if (bytes.byteLength === 0) throw new OnnxInvalid("not an ONNX model: the input is empty");
+  let model: ModelProto;
+  try {
+    model = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
+  } catch (e) {
+    throw new OnnxInvalid(`not an ONNX model, or a truncated one: ${(e as Error).message}`, { cause: e });
+  }
+  checkModelShape(model);
+  return model;
+}
+
+export function encodeModel(model: ModelProto): Uint8Array {
+  return toBinary(ModelProtoSchema, model, { writeUnknownFields: true });
+}
+
+/** Structural sanity that protobuf decoding alone cannot give (random bytes often decode). */
+function checkModelShape(model: ModelProto): void {
+  const g = model.graph;
+  if (!g) throw new OnnxInvalid("not an ONNX model: it has no graph");
+  if (model.irVersion <= 0n || model.irVersion > 100n)
+    throw new OnnxInvalid(`not an ONNX model: implausible IR version ${model.irVersion}`);
+  if (g.node.length === 0) throw new OnnxInvalid("the ONNX graph has no nodes");
+  if (g.output.length === 0) throw new OnnxInvalid("the ONNX graph declares no outputs");
+  for (const n of g.node) {
+    if (!n.opType) throw new OnnxInvalid(`node '${n.name}' has no operator type`);
+  }
+}
+
+export interface LoadOptions {
+  /** Load tensors stored in external data files next to the model (default true). */
+  externalData?: boolean;
+}
+
+/** Reads a model file; tensors kept in external data files are read into memory. */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<ModelProto> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new IoError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+    });
+  }
+  const model = decodeModel(bytes);
+  if (options.externalData ?? true) await resolveExternalData(model, dirname(path));
+  return model;
+}
+
+/** Writes a model file atomically (no partial file on failure). */
+export async function saveModel(path: string, model: ModelProto): Promise<void> {
+  await writeFileAtomic(path, encodeModel(model));
+}
+
+function externalInfo(t: TensorProto): { location: string; offset: number; length?: number } {
+  const kv = new Map(t.externalData.map((e) => [e.key, e.value]));
+  const location = kv.get("location");
+  if (!location) throw new OnnxInvalid(`tensor '${t.name}' has external data without a location`);
+  const offset = Number(kv.get("offset") ?? "0");
+  const lengthText = kv.get("length");
+  const length = lengthText === undefined ? undefined : Number(lengthText);
+  if (!Number.isSafeInteger(offset) || offset < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0)))
+    throw new OnnxInvalid(`tensor '${t.name}' has an invalid external data offset or length`);
+  return { location, offset, length };
+}
+
+/**
+ * Replaces external-data references by the bytes they name, so the model is self-contained in
+ * memory. Locations must stay inside the model's directory (no absolute paths, no `..` escapes).
+ */
+export async function resolveExternalData(model: ModelProto, baseDir: string): Promise<void> {
+  const root = resolve(baseDir);
+  for (const t of allTensorsOf(model)) {
+    if (t.dataLocation !== DataLocation.EXTERNAL) continue;
+    const { location, offset, length } = externalInfo(t);
+    const full = resolve(root, normalize(location));
+    if (isAbsolute(location) || !(full === root || full.startsWith(root + sep)))
+      throw new OnnxInvalid(`tensor '${t.name}' points outside the model directory: ${location}`);
+    let fh;
+    try {
+      fh = await open(full, "r");
+    } catch (e) {
+      throw new OnnxInvalid(`tensor '${t.name}': external data file ${location} cannot be read`, { cause: e });
+    }
+    try {
+      const size = (await fh.stat()).size;
+      const n = length ?? size - offset;
+      if (offset + n > size)
+        throw new OnnxInvalid(`tensor '${t.name}': external data ${location} is shorter than declared`);
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(buf, 0, n, offset);
+      if (bytesRead !== n) throw new OnnxInvalid(`tensor '${t.name}': short read from ${location}`);
+      t.rawData = buf;
+      t.externalData = [];
+      t.dataLocation = DataLocation.DEFAULT;
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { dirname, basename, join } from "node:path";
+import { IoError, OutputExists } from "../errors.js";
+
+/**
+ * Writes a file so that it either appears whole or not at all: data goes to a hidden temporary
+ * name in the same directory, is flushed, then renamed into place. A failure removes the temporary.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: { mode?: number; overwrite?: boolean } = {},
+): Promise<void> {
+  const { mode = 0o644, overwrite = true } = options;
+  if (!overwrite && (await exists(path))) throw new OutputExists(`${path} already exists; refusing to overwrite it`);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const fh = await open(tmp, "wx", mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (!overwrite && (await exists(path))) throw new OutputExists(`${path} already exists; refusing to overwrite it`);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    if (e instanceof OutputExists) throw e;
+    throw new IoError(`cannot write ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Deterministic weight initialisation from a seed, following torchvision's schemes (kaiming normal
+ * for convolutions, normal or uniform for linear layers). Not bit-identical to PyTorch's RNG: the
+ * point is reproducible, well-scaled random weights; real weights come from an import.
+ */
+export class SeededRandom {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spare: number | null = null;
+
+  constructor(seed: number) {
+    // splitmix32 expands the seed into xoshiro128**'s four words of state.
+    let x = seed >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result / 4294967296;
+  }
+
+  /** Standard normal (Box-Muller, both values used). */
+  normal(): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  fillNormal(n: number, std: number, mean = 0): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = mean + std * this.normal();
+    return a;
+  }
+
+  fillUniform(n: number, bound: number): Float32Array {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = (this.next() * 2 - 1) * bound;
+    return a;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** How a layer's weights are drawn; each architecture picks the scheme torchvision uses. */
+export type InitScheme =
+  | { kind: "kaiming_normal_fan_out" } // nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+  | { kind: "pytorch_default" } // nn.Conv2d / nn.Linear reset_parameters: kaiming_uniform(a=sqrt(5))
+  | { kind: "normal"; std: number }
+  | { kind: "uniform"; bound: number };
+
+/** Weights for a tensor of `shape` whose dim 0 is output features and dims 1.. are fan-in. */
+export function initWeight(rng: SeededRandom, shape: readonly number[], scheme: InitScheme): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
+  const fanIn = (shape[1] ?? 1) * receptive;
+  const fanOut = shape[0]! * receptive;
+  switch (scheme.kind) {
+    case "kaiming_normal_fan_out":
+      return rng.fillNormal(n, Math.sqrt(2 / fanOut));
+    case "pytorch_default":
+      // gain sqrt(2 / (1 + 5)), bound = gain * sqrt(3 / fan_in) = 1 / sqrt(fan_in)
+      return rng.fillUniform(n, 1 / Math.sqrt(fanIn));
+    case "normal":
+      return rng.fillNormal(n, scheme.std);
+    case "uniform":
+      return rng.fillUniform(n, scheme.bound);
+  }
+}
+
+/** PyTorch's default bias for conv/linear: uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+export function defaultBias(rng: SeededRandom, outFeatures: number, fanIn: number): Float32Array {
+  return rng.fillUniform(outFeatures, 1 / Math.sqrt(fanIn));
+}
