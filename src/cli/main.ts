@@ -7,8 +7,11 @@ const program = new Command("msplit")
   .description("Split, seal and run neural networks for confidential inference.")
   .version("0.1.0")
   .option("--debug", "print stack traces on errors")
-  .showHelpAfterError("(run with --help for usage)")
-  .exitOverride();
+  .exitOverride()
+  // Usage errors get the same one-line `msplit: CODE: message` form as every other error.
+  .configureOutput({
+    outputError: (text, write) => write(`msplit: ERR_USAGE: ${text.replace(/^error: /, "").trim()} (see --help)\n`),
+  });
 
 registerCommands(program);
 

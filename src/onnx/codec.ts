@@ -3,7 +3,7 @@ import { dirname, isAbsolute, normalize, resolve, sep } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { IoError, OnnxInvalid } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
-import { DataLocation, type ModelProto, ModelProtoSchema, type TensorProto } from "./proto.js";
+import { DataLocation, GraphProtoSchema, type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema } from "./proto.js";
 import { allTensorsOf } from "./walk.js";
 
 /**
@@ -22,8 +22,62 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   return model;
 }
 
+/** Tensors at least this big are spliced into the output instead of going through the encoder. */
+const SPLICE_THRESHOLD = 4096;
+
+/**
+ * Encodes a ModelProto. The protobuf library encodes everything but the payloads of large
+ * initializers, which are copied once into a buffer of the final size: the generic encoder grows
+ * and shifts its buffer per nesting level, several copies of every weight. Protobuf allows fields
+ * in any order, so the graph goes last in the model and the initializers last in the graph.
+ */
 export function encodeModel(model: ModelProto): Uint8Array {
-  return toBinary(ModelProtoSchema, model, { writeUnknownFields: true });
+  const graph = model.graph;
+  const big = graph ? graph.initializer.filter((t) => t.rawData.byteLength >= SPLICE_THRESHOLD) : [];
+  if (!graph || big.length === 0) return toBinary(ModelProtoSchema, model, { writeUnknownFields: true });
+  const bigSet = new Set(big);
+  const head = toBinary(ModelProtoSchema, { ...model, graph: undefined }, { writeUnknownFields: true });
+  const graphHead = toBinary(GraphProtoSchema, { ...graph, initializer: graph.initializer.filter((t) => !bigSet.has(t)) }, { writeUnknownFields: true });
+  const tensorHeads = big.map((t) => toBinary(TensorProtoSchema, { ...t, rawData: new Uint8Array(0) }, { writeUnknownFields: true }));
+  // TensorProto.raw_data is field 9, GraphProto.initializer field 5, ModelProto.graph field 7; all length-delimited.
+  const tensorLens = big.map((t, i) => tensorHeads[i]!.byteLength + 1 + varintSize(t.rawData.byteLength) + t.rawData.byteLength);
+  const graphLen = graphHead.byteLength + tensorLens.reduce((s, n) => s + 1 + varintSize(n) + n, 0);
+  const out = Buffer.allocUnsafe(head.byteLength + 1 + varintSize(graphLen) + graphLen);
+  let pos = 0;
+  const put = (bytes: Uint8Array) => {
+    out.set(bytes, pos);
+    pos += bytes.byteLength;
+  };
+  const putVarint = (v: number) => {
+    while (v >= 0x80) {
+      out[pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    out[pos++] = v;
+  };
+  put(head);
+  out[pos++] = (7 << 3) | 2;
+  putVarint(graphLen);
+  put(graphHead);
+  big.forEach((t, i) => {
+    out[pos++] = (5 << 3) | 2;
+    putVarint(tensorLens[i]!);
+    put(tensorHeads[i]!);
+    out[pos++] = (9 << 3) | 2;
+    putVarint(t.rawData.byteLength);
+    put(t.rawData);
+  });
+  if (pos !== out.byteLength) throw new Error(`internal: encoded ${pos} bytes, expected ${out.byteLength}`);
+  return out;
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
 }
 
 /** Structural sanity that protobuf decoding alone cannot give (random bytes often decode). */

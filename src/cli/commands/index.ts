@@ -1,6 +1,13 @@
 import type { Command } from "commander";
+import * as bench from "./bench.js";
+import * as infer from "./infer.js";
+import * as inspect from "./inspect.js";
+import * as run from "./run.js";
+import * as split from "./split.js";
+import * as verify from "./verify.js";
+import * as zoo from "./zoo.js";
 
 /** Each command lives in its own module and adds itself to the program. */
 export function registerCommands(program: Command): void {
-  void program;
+  for (const c of [zoo, split, run, infer, inspect, verify, bench]) c.register(program);
 }

@@ -1,0 +1,109 @@
+import type * as ort from "onnxruntime-node";
+import { encodeModel, loadModel } from "../onnx/codec.js";
+import type { ModelProto } from "../onnx/proto.js";
+import { Pipeline } from "../runtime/pipeline.js";
+import { seededInput } from "../runtime/inputs.js";
+import { split } from "../split/split.js";
+import { buildZoo, isZooName } from "../zoo/index.js";
+import { mad, median, round } from "./stats.js";
+
+export interface OverheadOptions {
+  parts?: number;
+  runs?: number;
+  warmup?: number;
+  threads?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface OverheadResult {
+  model: string;
+  parts: number;
+  runs: number;
+  threads: number;
+  whole_ms: number;
+  resident_ms: number;
+  chained_ms: number;
+  resident_ratio: number;
+  chained_ratio: number;
+  /** (chained - whole) / boundaries: what one hand-over between sessions costs. */
+  per_boundary_ms: number;
+  boundary_kib: number;
+  whole_mad_ms: number;
+  chained_mad_ms: number;
+  split_ms: number;
+  max_abs_diff: number;
+}
+
+/**
+ * The cost of splitting at inference time: whole model, resident parts and chained parts run in
+ * one process, interleaved (so drifts in machine load hit all three alike), medians after warm-up.
+ */
+export async function benchOverhead(target: string, options: OverheadOptions = {}): Promise<OverheadResult> {
+  const parts = options.parts ?? 12;
+  const runs = options.runs ?? 30;
+  const warmup = options.warmup ?? 3;
+  const threads = options.threads ?? 1;
+  const say = options.onProgress ?? (() => {});
+  say(`loading ${target}`);
+  const model: ModelProto = isZooName(target) ? buildZoo(target, 0) : await loadModel(target);
+  const t0 = performance.now();
+  const result = await split(model, { parts });
+  const splitMs = performance.now() - t0;
+  const settings = { intraOpThreads: threads };
+  say("creating sessions");
+  const whole = await Pipeline.fromParts([{ name: target, bytes: encodeModel(model) }], settings);
+  const sources = result.parts.map((p, i) => ({ name: `part ${i}`, bytes: encodeModel(p) }));
+  const resident = await Pipeline.fromParts(sources, { ...settings, mode: "resident", plan: result.plan });
+  const chained = await Pipeline.fromParts(sources, { ...settings, mode: "chained", plan: result.plan });
+  const inputName = whole.inputNames[0]!;
+  const declared = result.plan.model.inputs[0]!.shape ?? [1, 3, 224, 224];
+  const x = seededInput(declared.map((d) => (typeof d === "number" ? d : 1)));
+  const feeds = { [inputName]: x };
+  const pipelines = { whole, resident, chained };
+  const times: Record<keyof typeof pipelines, number[]> = { whole: [], resident: [], chained: [] };
+  const outputs: Partial<Record<keyof typeof pipelines, ort.Tensor>> = {};
+  const order: (keyof typeof pipelines)[] = ["whole", "resident", "chained"];
+  try {
+    for (let r = 0; r < warmup + runs; r++) {
+      // Rotate the order each round so that no variant always runs right after another.
+      for (let k = 0; k < 3; k++) {
+        const key = order[(r + k) % 3]!;
+        const start = performance.now();
+        const out = await pipelines[key].run(feeds);
+        const ms = performance.now() - start;
+        if (r >= warmup) times[key].push(ms);
+        outputs[key] = out[whole.outputNames[0]!];
+      }
+      if (r % 10 === 0) say(`run ${r + 1}/${warmup + runs}`);
+    }
+  } finally {
+    await Promise.all(Object.values(pipelines).map((p) => p.release()));
+  }
+  const ref = outputs.whole!.data as Float32Array;
+  let diff = 0;
+  for (const key of ["resident", "chained"] as const) {
+    const d = outputs[key]!.data as Float32Array;
+    for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs(ref[i]! - d[i]!));
+  }
+  const w = median(times.whole);
+  const res = median(times.resident);
+  const ch = median(times.chained);
+  const boundaries = result.plan.cuts.length;
+  return {
+    model: target,
+    parts: result.parts.length,
+    runs,
+    threads,
+    whole_ms: round(w),
+    resident_ms: round(res),
+    chained_ms: round(ch),
+    resident_ratio: round(res / w, 4),
+    chained_ratio: round(ch / w, 4),
+    per_boundary_ms: round(boundaries > 0 ? (ch - w) / boundaries : 0, 4),
+    boundary_kib: round(result.plan.cuts.reduce((s, c) => s + c.bytes, 0) / 1024, 1),
+    whole_mad_ms: round(mad(times.whole)),
+    chained_mad_ms: round(mad(times.chained)),
+    split_ms: round(splitMs, 1),
+    max_abs_diff: diff,
+  };
+}

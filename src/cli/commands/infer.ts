@@ -1,0 +1,47 @@
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { formatResult, readLabels, topK } from "../../runtime/classify.js";
+import { openPipeline } from "../../runtime/load.js";
+import { preprocessImage } from "../../runtime/preprocess.js";
+import { toOrtTensor } from "../../runtime/tensors.js";
+import { writeFileAtomic } from "../../util/fs.js";
+import { info, printJson } from "../output.js";
+import { parseIntArg, type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
+
+export const DEFAULT_LABELS = fileURLToPath(new URL("../../../assets/imagenet_classes.txt", import.meta.url));
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("infer")
+    .description("classify an image: ImageNet preprocessing, the model or its parts, softmax top-k")
+    .argument("<model>", "ONNX model file or directory of parts")
+    .requiredOption("--image <file>", "image to classify (JPEG, PNG, WebP, ...)")
+    .option("--labels <file>", "class names, one per line (default: the 1000 ImageNet classes)")
+    .option("--top <k>", "how many classes to report", parseIntArg(1, 100000), 5)
+    .option("-o, --output <file>", "write the top-k as result.txt")
+    .option("--json", "print the result as JSON on stdout");
+  for (const o of sessionOptions()) cmd.addOption(o);
+  cmd.action(async (path: string, opts: SessionFlags & { image: string; labels?: string; top: number; output?: string; json?: boolean }) => {
+    const labels = await readLabels(opts.labels ?? DEFAULT_LABELS);
+    const input = await preprocessImage(opts.image);
+    const pipeline = await openPipeline(path, sessionSettings(opts));
+    let predictions;
+    try {
+      if (pipeline.inputNames.length !== 1) throw new UsageError(`the model takes ${pipeline.inputNames.length} inputs; infer feeds one image`);
+      const t0 = performance.now();
+      const out = await pipeline.run({ [pipeline.inputNames[0]!]: toOrtTensor(input) });
+      const ms = performance.now() - t0;
+      const logits = out[pipeline.outputNames[0]!]!.data as Float32Array;
+      predictions = topK(logits, opts.top, labels);
+      if (opts.output) await writeFileAtomic(opts.output, formatResult(predictions));
+      if (opts.json) printJson({ model: path, image: opts.image, parts: pipeline.partCount, mode: pipeline.mode, inference_ms: ms, top: predictions });
+      else {
+        for (const p of predictions) process.stdout.write(`${p.percent.toFixed(2).padStart(6)}%  ${p.label}\n`);
+        if (opts.output) info(`wrote ${opts.output}`);
+      }
+    } finally {
+      await pipeline.release();
+    }
+  });
+}

@@ -1,0 +1,140 @@
+import { PartsMismatch } from "../errors.js";
+import { PART_METADATA } from "../split/extract.js";
+import type { SplitPlan } from "../split/plan.js";
+import { create, type ModelProto, ModelProtoSchema, type NodeProto, type TensorProto, type ValueInfoProto } from "../onnx/proto.js";
+import { dataTypeName } from "../onnx/tensor.js";
+import { formatShape, type TensorType, typeOfValueInfo, typesCompatible } from "../onnx/types.js";
+
+/** How the parts connect: what each reads and writes, and what the chain takes and gives. */
+export interface ChainLayout {
+  /** Names the caller feeds (the original model's inputs). */
+  inputs: string[];
+  /** Names the chain returns (the original model's outputs). */
+  outputs: string[];
+  partInputs: string[][];
+  partOutputs: string[][];
+  /** For each part, the tensors that can be dropped after it ran (no later part reads them). */
+  releaseAfter: string[][];
+  types: Map<string, TensorType>;
+}
+
+function metaValue(m: ModelProto, key: string): string | undefined {
+  return m.metadataProps.find((e) => e.key === key)?.value;
+}
+
+/**
+ * Checks that parts fit together in the given order: each part's inputs are the caller's inputs
+ * or outputs of an earlier part with the same dtype and a compatible shape, the parts carry the
+ * index and count the splitter stamped on them, and (with a plan) the ends match the plan.
+ */
+export function checkChain(parts: readonly ModelProto[], plan?: SplitPlan, labels?: readonly string[]): ChainLayout {
+  const label = (k: number) => labels?.[k] ?? `part ${k}`;
+  if (parts.length === 0) throw new PartsMismatch("no parts to run");
+  if (plan && plan.parts.length !== parts.length) throw new PartsMismatch(`plan lists ${plan.parts.length} parts, found ${parts.length}`);
+  const types = new Map<string, TensorType>();
+  const producedAt = new Map<string, number>();
+  const externalInputs = plan ? new Set(plan.model.inputs.map((s) => s.name)) : undefined;
+  const inputs: string[] = [];
+  const partInputs: string[][] = [];
+  const partOutputs: string[][] = [];
+  parts.forEach((part, k) => {
+    const index = metaValue(part, PART_METADATA.index);
+    const count = metaValue(part, PART_METADATA.count);
+    if (index !== undefined && Number(index) !== k)
+      throw new PartsMismatch(`${label(k)} is part ${index} of its split, found at position ${k}: the parts are out of order`);
+    if (count !== undefined && Number(count) !== parts.length)
+      throw new PartsMismatch(`${label(k)} belongs to a split into ${count} parts, but ${parts.length} were given`);
+    const g = part.graph!;
+    const initNames = new Set(g.initializer.map((t) => t.name));
+    const ins = g.input.filter((v) => !initNames.has(v.name));
+    partInputs.push(ins.map((v) => v.name));
+    for (const v of ins) {
+      const declared = typeOfValueInfo(v);
+      const known = types.get(v.name);
+      if (producedAt.has(v.name)) {
+        if (declared && known && !typesCompatible(declared, known))
+          throw new PartsMismatch(`${label(k)} reads '${v.name}' as ${describe(declared)} but ${label(producedAt.get(v.name)!)} makes ${describe(known)}`);
+        continue;
+      }
+      const isExternal = externalInputs ? externalInputs.has(v.name) : k === 0 || inputs.includes(v.name);
+      if (!isExternal) throw new PartsMismatch(`${label(k)} reads '${v.name}', which no earlier part produces (a part is missing or out of order)`);
+      if (!inputs.includes(v.name)) inputs.push(v.name);
+      if (declared) types.set(v.name, declared);
+    }
+    partOutputs.push(g.output.map((v) => v.name));
+    for (const v of g.output) {
+      if (producedAt.has(v.name)) throw new PartsMismatch(`${label(k)} and ${label(producedAt.get(v.name)!)} both produce '${v.name}'`);
+      producedAt.set(v.name, k);
+      const t = typeOfValueInfo(v);
+      if (t) types.set(v.name, t);
+    }
+  });
+
+  const laterReads = (name: string, k: number) => partInputs.slice(k + 1).some((ins) => ins.includes(name));
+  let outputs: string[];
+  if (plan) {
+    outputs = plan.model.outputs.map((s) => s.name);
+    for (const o of outputs) if (!producedAt.has(o) && !inputs.includes(o)) throw new PartsMismatch(`no part produces the model output '${o}'`);
+  } else {
+    outputs = [];
+    parts.forEach((_, k) => {
+      for (const o of partOutputs[k]!) if (!laterReads(o, k)) outputs.push(o);
+    });
+  }
+  const keep = new Set(outputs);
+  const releaseAfter = parts.map((_, k) => {
+    const candidates = [...partInputs[k]!, ...partOutputs[k]!];
+    return [...new Set(candidates)].filter((n) => !keep.has(n) && !laterReads(n, k));
+  });
+  return { inputs, outputs, partInputs, partOutputs, releaseAfter, types };
+}
+
+function describe(t: TensorType): string {
+  return `${dataTypeName(t.elemType)}${formatShape(t.shape)}`;
+}
+
+/**
+ * Joins checked parts back into one model: their nodes in order, each weight once. Nodes that
+ * several parts carry (copies of constant nodes) are kept once.
+ */
+export function stitchParts(parts: readonly ModelProto[], layout: ChainLayout): ModelProto {
+  const first = parts[0]!;
+  const nodes: NodeProto[] = [];
+  const produced = new Set<string>();
+  const initializers = new Map<string, TensorProto>();
+  const valueInfos = new Map<string, ValueInfoProto>();
+  const inputInfo = new Map<string, ValueInfoProto>();
+  const outputInfo = new Map<string, ValueInfoProto>();
+  for (const part of parts) {
+    const g = part.graph!;
+    for (const t of g.initializer) if (!initializers.has(t.name)) initializers.set(t.name, t);
+    for (const n of g.node) {
+      const outs = n.output.filter((o) => o !== "");
+      if (outs.length > 0 && outs.every((o) => produced.has(o))) continue;
+      outs.forEach((o) => produced.add(o));
+      nodes.push(n);
+    }
+    for (const v of g.input) if (!inputInfo.has(v.name)) inputInfo.set(v.name, v);
+    for (const v of g.output) outputInfo.set(v.name, v);
+    for (const v of g.valueInfo) valueInfos.set(v.name, v);
+  }
+  for (const [name, v] of inputInfo) if (!layout.inputs.includes(name)) valueInfos.set(name, v);
+  return create(ModelProtoSchema, {
+    irVersion: first.irVersion,
+    opsetImport: first.opsetImport,
+    producerName: first.producerName,
+    producerVersion: first.producerVersion,
+    domain: first.domain,
+    modelVersion: first.modelVersion,
+    functions: first.functions,
+    metadataProps: first.metadataProps.filter((e) => !e.key.startsWith("msplit.part.")),
+    graph: {
+      name: (first.graph!.name || "model").replace(/_part0$/, ""),
+      node: nodes,
+      initializer: [...initializers.values()],
+      input: layout.inputs.map((n) => inputInfo.get(n)!),
+      output: layout.outputs.map((n) => outputInfo.get(n) ?? inputInfo.get(n)!),
+      valueInfo: [...valueInfos.values()].filter((v) => !layout.outputs.includes(v.name)),
+    },
+  });
+}

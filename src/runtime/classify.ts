@@ -1,0 +1,54 @@
+import { readFile } from "node:fs/promises";
+import { IoError } from "../errors.js";
+
+export interface Prediction {
+  index: number;
+  label: string;
+  /** Softmax probability in percent, as the original's result.txt. */
+  percent: number;
+}
+
+/** Softmax over one row of logits (max-subtracted, in float64). */
+export function softmax(logits: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
+  const out = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    out[i] = Math.exp(logits[i]! - max);
+    sum += out[i]!;
+  }
+  for (let i = 0; i < out.length; i++) out[i]! /= sum;
+  return out;
+}
+
+export function topK(logits: ArrayLike<number>, k: number, labels?: readonly string[]): Prediction[] {
+  const p = softmax(logits);
+  const order = Array.from(p.keys()).sort((a, b) => p[b]! - p[a]! || a - b);
+  return order.slice(0, Math.min(k, order.length)).map((index) => ({
+    index,
+    label: labels?.[index] ?? `class ${index}`,
+    percent: p[index]! * 100,
+  }));
+}
+
+export async function readLabels(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new IoError(`cannot read labels ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
+}
+
+/** A Python-style string literal, as the original's result.txt printed labels. */
+function pyRepr(s: string): string {
+  if (s.includes("'") && !s.includes('"')) return `"${s}"`;
+  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** result.txt in the original's spirit: one `(label, percent)` tuple per line, best first. */
+export function formatResult(predictions: readonly Prediction[]): string {
+  return predictions.map((p) => `(${pyRepr(p.label)}, ${p.percent})`).join("\n") + "\n";
+}

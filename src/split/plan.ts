@@ -1,0 +1,64 @@
+import { PartsMismatch } from "../errors.js";
+import type { Dim } from "../onnx/types.js";
+
+/** plan.json: what a split produced. Documented in docs/plan-format.md. */
+export const PLAN_VERSION = 1;
+
+export interface TensorSignature {
+  name: string;
+  /** ONNX element type name in lower case: "float", "int64", ... */
+  dtype: string;
+  /** Dims: numbers, symbolic names, or null where unknown; null when the rank is unknown. */
+  shape: Dim[] | null;
+  /** Bytes at batch 1, when the shape is known. */
+  bytes: number | null;
+}
+
+export interface PartSpec {
+  index: number;
+  file: string;
+  nodes: number;
+  firstNode: string;
+  lastNode: string;
+  inputs: TensorSignature[];
+  outputs: TensorSignature[];
+  flops: number;
+  paramBytes: number;
+  /** Bytes of all tensors alive at the boundary after this part (0 after the last part). */
+  liveBytesAfter: number;
+}
+
+export interface SplitPlan {
+  format: "msplit-plan";
+  version: number;
+  model: {
+    name: string;
+    inputs: TensorSignature[];
+    outputs: TensorSignature[];
+    nodes: number;
+    flops: number;
+    paramBytes: number;
+  };
+  balance: string;
+  cuts: { after: string; live: TensorSignature[]; bytes: number }[];
+  parts: PartSpec[];
+}
+
+/** Checks the parts of a plan.json read from disk before anything trusts it. */
+export function parsePlan(text: string, source = "plan.json"): SplitPlan {
+  let plan: SplitPlan;
+  try {
+    plan = JSON.parse(text) as SplitPlan;
+  } catch (e) {
+    throw new PartsMismatch(`${source} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (plan?.format !== "msplit-plan") throw new PartsMismatch(`${source} is not an msplit plan`);
+  if (plan.version !== PLAN_VERSION) throw new PartsMismatch(`${source} has plan version ${plan.version}; this msplit reads version ${PLAN_VERSION}`);
+  if (!Array.isArray(plan.parts) || plan.parts.length === 0) throw new PartsMismatch(`${source} lists no parts`);
+  plan.parts.forEach((p, i) => {
+    if (p.index !== i) throw new PartsMismatch(`${source}: part ${i} has index ${p.index}`);
+    if (typeof p.file !== "string" || p.file.includes("/") || p.file.includes("\\") || p.file.startsWith("."))
+      throw new PartsMismatch(`${source}: part ${i} names an invalid file`);
+  });
+  return plan;
+}
