@@ -1,10 +1,24 @@
 import { ZooUnknownModel } from "../errors.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { alexnet } from "./alexnet.js";
+import { mobilenet_v3_large, mobilenet_v3_small } from "./mobilenetv3.js";
+import { resnet101, resnet50 } from "./resnet.js";
+import { squeezenet1_1 } from "./squeezenet.js";
+import { vgg16, vgg19 } from "./vgg.js";
+
+export { WeightsMismatch } from "./errors.js";
+export { identifyArchitecture, loadStateDict, type LoadStateDictOptions, type StateTensor } from "./weights.js";
 
 /** The architectures of the original project, by torchvision name. */
 export const ZOO_MODELS = {
   alexnet,
+  mobilenet_v3_large,
+  mobilenet_v3_small,
+  resnet50,
+  resnet101,
+  squeezenet1_1,
+  vgg16,
+  vgg19,
 } as const satisfies Record<string, (seed?: number) => ModelProto>;
 
 export type ZooName = keyof typeof ZOO_MODELS;

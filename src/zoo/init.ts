@@ -4,11 +4,17 @@
  * point is reproducible, well-scaled random weights; real weights come from an import.
  */
 export class SeededRandom {
+  // State words are kept as int32 (`| 0`), not uint32: V8 stores small integers unboxed, while
+  // uint32 values above 2^31 become heap numbers and made every draw allocate (2-3x slower).
   private s0: number;
   private s1: number;
   private s2: number;
   private s3: number;
-  private spare: number | null = null;
+  // Box-Muller's second value, kept for the next draw. A number plus a flag rather than
+  // `number | null`, which V8 boxes on every write.
+  private spare = 0;
+  private hasSpare = false;
+  private cosine = 0;
 
   constructor(seed: number) {
     // splitmix32 expands the seed into xoshiro128**'s four words of state.
@@ -18,7 +24,7 @@ export class SeededRandom {
       let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return (z ^ (z >>> 16)) | 0;
     };
     this.s0 = next();
     this.s1 = next();
@@ -28,8 +34,8 @@ export class SeededRandom {
 
   /** Uniform in [0, 1). */
   next(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
     this.s1 ^= this.s2;
@@ -41,23 +47,37 @@ export class SeededRandom {
 
   /** Standard normal (Box-Muller, both values used). */
   normal(): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
+    this.boxMuller();
+    this.hasSpare = true;
+    return this.cosine;
+  }
+
+  fillNormal(n: number, std: number, mean = 0): Float32Array {
+    const a = new Float32Array(n);
+    let i = 0;
+    if (n > 0 && this.hasSpare) a[i++] = mean + std * this.normal();
+    // Whole pairs without the spare round trip: the same sequence as calling normal() n times.
+    for (; i + 1 < n; i += 2) {
+      this.boxMuller();
+      a[i] = mean + std * this.cosine;
+      a[i + 1] = mean + std * this.spare;
+    }
+    if (i < n) a[i] = mean + std * this.normal();
+    return a;
+  }
+
+  /** Draws one Box-Muller pair into `cosine` and `spare` (fields, so no pair object is allocated). */
+  private boxMuller(): void {
     let u = 0;
     while (u === 0) u = this.next();
     const v = this.next();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-
-  fillNormal(n: number, std: number, mean = 0): Float32Array {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = mean + std * this.normal();
-    return a;
+    this.cosine = r * Math.cos(2 * Math.PI * v);
   }
 
   fillUniform(n: number, bound: number): Float32Array {
@@ -67,14 +87,16 @@ export class SeededRandom {
   }
 }
 
+/** 32-bit rotate left, as int32. */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 /** How a layer's weights are drawn; each architecture picks the scheme torchvision uses. */
 export type InitScheme =
   | { kind: "kaiming_normal_fan_out" } // nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
   | { kind: "pytorch_default" } // nn.Conv2d / nn.Linear reset_parameters: kaiming_uniform(a=sqrt(5))
+  | { kind: "kaiming_uniform_fan_in" } // nn.init.kaiming_uniform_(w) with its defaults (a=0, fan_in)
   | { kind: "normal"; std: number }
   | { kind: "uniform"; bound: number };
 
@@ -90,6 +112,9 @@ export function initWeight(rng: SeededRandom, shape: readonly number[], scheme: 
     case "pytorch_default":
       // gain sqrt(2 / (1 + 5)), bound = gain * sqrt(3 / fan_in) = 1 / sqrt(fan_in)
       return rng.fillUniform(n, 1 / Math.sqrt(fanIn));
+    case "kaiming_uniform_fan_in":
+      // gain sqrt(2) (leaky_relu with a=0), bound = gain * sqrt(3 / fan_in)
+      return rng.fillUniform(n, Math.sqrt(6 / fanIn));
     case "normal":
       return rng.fillNormal(n, scheme.std);
     case "uniform":

@@ -99,6 +99,29 @@ export class ZooBuilder {
     );
   }
 
+  /** torch.nn.Hardswish: x * relu6(x + 3) / 6, which is ONNX HardSwish (opset 14) exactly. */
+  hardswish(x: string, name?: string): string {
+    return this.g.op("HardSwish", [x], [], name);
+  }
+
+  /** torch.nn.Hardsigmoid is relu6(x + 3) / 6; ONNX HardSigmoid defaults to alpha 0.2, so set 1/6. */
+  hardsigmoid(x: string, name?: string): string {
+    return this.g.op("HardSigmoid", [x], [attr.float("alpha", 1 / 6), attr.float("beta", 0.5)], name);
+  }
+
+  add(a: string, b: string, name?: string): string {
+    return this.g.op("Add", [a, b], [], name);
+  }
+
+  mul(a: string, b: string, name?: string): string {
+    return this.g.op("Mul", [a, b], [], name);
+  }
+
+  /** torch.cat along channels (dim 1 of NCHW). */
+  concatChannels(xs: readonly string[], name?: string): string {
+    return this.g.op("Concat", xs, [attr.int("axis", 1)], name);
+  }
+
   globalAvgPool(x: string, name?: string): string {
     return this.g.op("GlobalAveragePool", [x], [], name);
   }

@@ -36,7 +36,12 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
 }
 
 /** Runs a whole model and its split parts in both modes; returns the outputs by mode. */
-export async function runAll(model: ModelProto, result: SplitResult, feeds: Record<string, ort.Tensor>): Promise<Record<"whole" | PipelineMode, Record<string, Float32Array>>> {
+export async function runAll(
+  model: ModelProto,
+  result: SplitResult,
+  feeds: Record<string, ort.Tensor>,
+  modes: readonly PipelineMode[] = ["resident", "chained"],
+): Promise<Record<"whole" | PipelineMode, Record<string, Float32Array>>> {
   const out: Record<string, Record<string, Float32Array>> = {};
   const whole = await Pipeline.fromModels([model], { intraOpThreads: 1 });
   try {
@@ -45,7 +50,7 @@ export async function runAll(model: ModelProto, result: SplitResult, feeds: Reco
     await whole.release();
   }
   const sources = result.parts.map((p, i) => ({ name: `part ${i}`, bytes: encodeModel(p) }));
-  for (const mode of ["resident", "chained"] as const) {
+  for (const mode of modes) {
     const p = await Pipeline.fromParts(sources, { mode, plan: result.plan, intraOpThreads: 1 });
     try {
       out[mode] = toArrays(await p.run(feeds));

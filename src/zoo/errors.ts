@@ -1,0 +1,6 @@
+import { MsplitError } from "../errors.js";
+
+/** A state dict whose tensor names or shapes do not fit the zoo model it is loaded into. */
+export class WeightsMismatch extends MsplitError {
+  static override code = "ERR_WEIGHTS_MISMATCH";
+}
