@@ -15,6 +15,14 @@ const program = new Command("msplit")
 
 registerCommands(program);
 
+// Benchmarks measure a command's own peak memory from outside with this, not from a sampler.
+if (process.env.MSPLIT_REPORT_RUSAGE === "1") {
+  process.on("exit", () => {
+    const r = process.resourceUsage();
+    process.stderr.write(`msplit-rusage ${JSON.stringify({ maxRssKiB: r.maxRSS, userMs: r.userCPUTime / 1000, systemMs: r.systemCPUTime / 1000 })}\n`);
+  });
+}
+
 function fail(e: unknown): never {
   const debug = process.argv.includes("--debug");
   if (isMsplitError(e)) {

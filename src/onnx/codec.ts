@@ -26,49 +26,49 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
 const SPLICE_THRESHOLD = 4096;
 
 /**
- * Encodes a ModelProto. The protobuf library encodes everything but the payloads of large
- * initializers, which are copied once into a buffer of the final size: the generic encoder grows
- * and shifts its buffer per nesting level, several copies of every weight. Protobuf allows fields
- * in any order, so the graph goes last in the model and the initializers last in the graph.
+ * Encodes a ModelProto into one buffer. See `encodeModelChunks`.
  */
 export function encodeModel(model: ModelProto): Uint8Array {
+  const chunks = encodeModelChunks(model);
+  if (chunks.length === 1) return chunks[0]!;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Encodes a ModelProto as a list of chunks whose concatenation is the encoded model. The protobuf
+ * library encodes everything but the payloads of large initializers, which are returned as views
+ * of the tensors' own bytes: writing a model to a file copies each weight once, into the file,
+ * instead of several times through a growing buffer. Protobuf allows fields in any order, so the
+ * graph goes last in the model and the large initializers last in the graph.
+ */
+export function encodeModelChunks(model: ModelProto): Uint8Array[] {
   const graph = model.graph;
   const big = graph ? graph.initializer.filter((t) => t.rawData.byteLength >= SPLICE_THRESHOLD) : [];
-  if (!graph || big.length === 0) return toBinary(ModelProtoSchema, model, { writeUnknownFields: true });
+  if (!graph || big.length === 0) return [toBinary(ModelProtoSchema, model, { writeUnknownFields: true })];
   const bigSet = new Set(big);
   const head = toBinary(ModelProtoSchema, { ...model, graph: undefined }, { writeUnknownFields: true });
   const graphHead = toBinary(GraphProtoSchema, { ...graph, initializer: graph.initializer.filter((t) => !bigSet.has(t)) }, { writeUnknownFields: true });
   const tensorHeads = big.map((t) => toBinary(TensorProtoSchema, { ...t, rawData: new Uint8Array(0) }, { writeUnknownFields: true }));
-  // TensorProto.raw_data is field 9, GraphProto.initializer field 5, ModelProto.graph field 7; all length-delimited.
+  // ModelProto.graph is field 7, GraphProto.initializer field 5, TensorProto.raw_data field 9; all length-delimited.
   const tensorLens = big.map((t, i) => tensorHeads[i]!.byteLength + 1 + varintSize(t.rawData.byteLength) + t.rawData.byteLength);
   const graphLen = graphHead.byteLength + tensorLens.reduce((s, n) => s + 1 + varintSize(n) + n, 0);
-  const out = Buffer.allocUnsafe(head.byteLength + 1 + varintSize(graphLen) + graphLen);
-  let pos = 0;
-  const put = (bytes: Uint8Array) => {
-    out.set(bytes, pos);
-    pos += bytes.byteLength;
-  };
-  const putVarint = (v: number) => {
-    while (v >= 0x80) {
-      out[pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    out[pos++] = v;
-  };
-  put(head);
-  out[pos++] = (7 << 3) | 2;
-  putVarint(graphLen);
-  put(graphHead);
+  const chunks: Uint8Array[] = [head, lengthDelimitedKey(7, graphLen), graphHead];
   big.forEach((t, i) => {
-    out[pos++] = (5 << 3) | 2;
-    putVarint(tensorLens[i]!);
-    put(tensorHeads[i]!);
-    out[pos++] = (9 << 3) | 2;
-    putVarint(t.rawData.byteLength);
-    put(t.rawData);
+    chunks.push(lengthDelimitedKey(5, tensorLens[i]!), tensorHeads[i]!, lengthDelimitedKey(9, t.rawData.byteLength), t.rawData);
   });
-  if (pos !== out.byteLength) throw new Error(`internal: encoded ${pos} bytes, expected ${out.byteLength}`);
-  return out;
+  return chunks;
+}
+
+/** The tag of a length-delimited field followed by the length varint. */
+function lengthDelimitedKey(field: number, length: number): Uint8Array {
+  const out = [(field << 3) | 2];
+  let v = length;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
 }
 
 function varintSize(v: number): number {
@@ -115,7 +115,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
 
 /** Writes a model file atomically (no partial file on failure). */
 export async function saveModel(path: string, model: ModelProto): Promise<void> {
-  await writeFileAtomic(path, encodeModel(model));
+  await writeFileAtomic(path, encodeModelChunks(model));
 }
 
 function externalInfo(t: TensorProto): { location: string; offset: number; length?: number } {

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { IoError, OutputExists, PartsMismatch } from "../errors.js";
-import { encodeModel } from "../onnx/codec.js";
+import { encodeModelChunks } from "../onnx/codec.js";
+import { writeChunks } from "../util/fs.js";
 import { parsePlan, type SplitPlan } from "./plan.js";
 import type { SplitResult } from "./split.js";
 
@@ -18,7 +19,12 @@ export async function writeSplit(dir: string, result: SplitResult, onPart?: (ind
   try {
     await mkdir(tmp, { recursive: true });
     for (let i = 0; i < result.parts.length; i++) {
-      await writeFile(join(tmp, result.plan.parts[i]!.file), encodeModel(result.parts[i]!));
+      const fh = await open(join(tmp, result.plan.parts[i]!.file), "wx");
+      try {
+        await writeChunks(fh, encodeModelChunks(result.parts[i]!));
+      } finally {
+        await fh.close();
+      }
       onPart?.(i);
     }
     await writeFile(join(tmp, PLAN_FILE), `${JSON.stringify(result.plan, null, 2)}\n`);
