@@ -4,3 +4,9 @@ import { MsplitError } from "../errors.js";
 export class WeightsMismatch extends MsplitError {
   static override code = "ERR_WEIGHTS_MISMATCH";
 }
+
+/** Weights whose architecture cannot be told from the file (pass it explicitly). */
+export class ArchitectureUnknown extends MsplitError {
+  static override code = "ERR_WEIGHTS_ARCH_UNKNOWN";
+  override readonly exitCode = 2;
+}

@@ -36,3 +36,5 @@ export function buildZoo(name: string, seed = 0): ModelProto {
   if (!isZooName(name)) throw new ZooUnknownModel(`unknown zoo model '${name}'; known: ${zooNames().join(", ")}`);
   return ZOO_MODELS[name](seed);
 }
+export { importTorchWeights, type ImportedModel } from "./import.js";
+export { ArchitectureUnknown } from "./errors.js";

@@ -87,6 +87,27 @@ export class SeededRandom {
   }
 }
 
+/**
+ * Draws nothing: every "random" array is zeros. Used to build an architecture whose weights are
+ * about to be replaced by imported ones, without paying for generating random numbers.
+ */
+export class NoRandom extends SeededRandom {
+  constructor() {
+    super(0);
+  }
+
+  override fillNormal(n: number): Float32Array {
+    return new Float32Array(n);
+  }
+
+  override fillUniform(n: number): Float32Array {
+    return new Float32Array(n);
+  }
+}
+
+/** The seed that asks the zoo for zero weights (a skeleton for imported weights). */
+export const SKELETON_SEED = -1;
+
 /** 32-bit rotate left, as int32. */
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));

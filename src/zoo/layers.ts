@@ -1,7 +1,7 @@
 import { attr, GraphBuilder } from "../onnx/builder.js";
 import { DataType, type ModelProto } from "../onnx/proto.js";
 import { floatTensor } from "../onnx/tensor.js";
-import { defaultBias, initWeight, type InitScheme, SeededRandom } from "./init.js";
+import { defaultBias, initWeight, type InitScheme, NoRandom, SeededRandom, SKELETON_SEED } from "./init.js";
 
 export interface ConvOptions {
   stride?: number;
@@ -24,7 +24,7 @@ export class ZooBuilder {
 
   constructor(name: string, seed: number) {
     this.g = new GraphBuilder(name);
-    this.rng = new SeededRandom(seed);
+    this.rng = seed === SKELETON_SEED ? new NoRandom() : new SeededRandom(seed);
   }
 
   /** The network input: `input` [batch, 3, 224, 224], float32. */

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import * as bench from "./bench.js";
+import * as importCmd from "./import.js";
 import * as infer from "./infer.js";
 import * as inspect from "./inspect.js";
 import * as run from "./run.js";
@@ -9,5 +10,5 @@ import * as zoo from "./zoo.js";
 
 /** Each command lives in its own module and adds itself to the program. */
 export function registerCommands(program: Command): void {
-  for (const c of [zoo, split, run, infer, inspect, verify, bench]) c.register(program);
+  for (const c of [zoo, importCmd, split, run, infer, inspect, verify, bench]) c.register(program);
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { saveModel } from "../../onnx/codec.js";
-import { buildZoo, zooNames } from "../../zoo/index.js";
+import { buildZoo, importTorchWeights, isZooName, zooNames } from "../../zoo/index.js";
 import { info } from "../output.js";
 import { parseIntArg } from "../options.js";
 
@@ -10,8 +10,16 @@ export function register(program: Command): void {
     .description(`build a zoo architecture as ONNX, with random weights from a seed (${zooNames().join(", ")})`)
     .argument("<name>", "architecture name")
     .option("--seed <n>", "seed for the random weights", parseIntArg(0, 2 ** 32 - 1), 0)
+    .option("--weights <file>", "load PyTorch weights instead: a state dict (.pth) or whole-module file (.pt)")
     .requiredOption("-o, --output <file>", "where to write the .onnx model")
-    .action(async (name: string, opts: { seed: number; output: string }) => {
+    .action(async (name: string, opts: { seed: number; weights?: string; output: string }) => {
+      if (opts.weights) {
+        if (!isZooName(name)) buildZoo(name); // the unknown-model error, before reading the file
+        const { model, checkpoint } = await importTorchWeights(opts.weights, { arch: name });
+        await saveModel(opts.output, model);
+        info(`wrote ${opts.output}: ${name} with weights from ${opts.weights} (${checkpoint.kind === "module" ? `whole module ${checkpoint.className}` : "state dict"})`);
+        return;
+      }
       const model = buildZoo(name, opts.seed);
       await saveModel(opts.output, model);
       info(`wrote ${opts.output}: ${name}, seed ${opts.seed} (random weights, not trained)`);
