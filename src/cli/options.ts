@@ -1,5 +1,8 @@
 import { InvalidArgumentError, Option } from "commander";
+import { UsageError } from "../errors.js";
+import type { PipelineMode } from "../runtime/pipeline.js";
 import type { SessionSettings } from "../runtime/session.js";
+import { KEY_FILE_ENV, type KeySource } from "../seal/index.js";
 
 export function parseIntArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -13,20 +16,55 @@ export function parseIntArg(min: number, max = Number.MAX_SAFE_INTEGER) {
 /** Options every command that runs a model shares. */
 export function sessionOptions(): Option[] {
   return [
-    new Option("--mode <mode>", "resident: parts stitched into one session; chained: one session per part")
-      .choices(["resident", "chained"])
-      .default("resident"),
+    new Option("--mode <mode>", "resident: parts stitched into one session (default for plain parts); chained: one session per part (default for sealed ORT-format bundles); stream: one part in memory at a time")
+      .choices(["resident", "chained", "stream"]),
+    new Option("--stream", "same as --mode stream: load, run and release one part at a time (bounded memory)"),
+    ...keyOptions(),
     new Option("--threads <n>", "intra-op threads (default: onnxruntime's choice)").argParser(parseIntArg(1, 256)),
     new Option("--optimization <level>", "graph optimisation level").choices(["disabled", "basic", "extended", "all"]).default("all"),
   ];
 }
 
-export interface SessionFlags {
-  mode: "resident" | "chained";
+export interface SessionFlags extends KeyFlags {
+  mode?: PipelineMode;
+  stream?: boolean;
   threads?: number;
   optimization: "disabled" | "basic" | "extended" | "all";
 }
 
-export function sessionSettings(flags: SessionFlags): SessionSettings & { mode: "resident" | "chained" } {
-  return { mode: flags.mode, intraOpThreads: flags.threads, optimization: flags.optimization };
+export function sessionSettings(flags: SessionFlags): SessionSettings & { mode?: PipelineMode; key?: KeySource } {
+  return {
+    mode: flags.stream ? "stream" : flags.mode,
+    intraOpThreads: flags.threads,
+    optimization: flags.optimization,
+    key: keySource(flags),
+  };
+}
+
+/** Key options: files only, never key text on the command line (it would show in `ps`). */
+export function keyOptions(): Option[] {
+  return [
+    new Option("--key <file>", `key file (32 raw bytes; default: the file named by ${KEY_FILE_ENV})`),
+    new Option("--kek <file>", "the key file is wrapped: unwrap it with this key-encryption key"),
+  ];
+}
+
+export interface KeyFlags {
+  key?: string;
+  kek?: string;
+}
+
+export function keySource(flags: KeyFlags): KeySource | undefined {
+  const base: KeySource | undefined = flags.key ? { kind: "file", path: flags.key } : process.env[KEY_FILE_ENV] ? { kind: "env" } : undefined;
+  if (flags.kek) {
+    if (!flags.key) throw new UsageError("--kek needs --key <wrapped key file>");
+    return { kind: "wrapped", path: flags.key, kek: { kind: "file", path: flags.kek } };
+  }
+  return base;
+}
+
+export function requireKeySource(flags: KeyFlags): KeySource {
+  const k = keySource(flags);
+  if (!k) throw new UsageError(`a key is needed: --key <file> (or set ${KEY_FILE_ENV})`);
+  return k;
 }

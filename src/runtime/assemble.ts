@@ -22,15 +22,39 @@ function metaValue(m: ModelProto, key: string): string | undefined {
   return m.metadataProps.find((e) => e.key === key)?.value;
 }
 
+/** What the chain needs to know of a part: its position stamp and typed inputs and outputs. */
+export interface PartInterface {
+  label: string;
+  /** The index and count the splitter stamped on the part, when known. */
+  index?: number;
+  count?: number;
+  inputs: { name: string; type?: TensorType }[];
+  outputs: { name: string; type?: TensorType }[];
+}
+
+export function interfaceOfModel(part: ModelProto, label: string): PartInterface {
+  const g = part.graph!;
+  const initNames = new Set(g.initializer.map((t) => t.name));
+  const index = metaValue(part, PART_METADATA.index);
+  const count = metaValue(part, PART_METADATA.count);
+  return {
+    label,
+    index: index === undefined ? undefined : Number(index),
+    count: count === undefined ? undefined : Number(count),
+    inputs: g.input.filter((v) => !initNames.has(v.name)).map((v) => ({ name: v.name, type: typeOfValueInfo(v) })),
+    outputs: g.output.map((v) => ({ name: v.name, type: typeOfValueInfo(v) })),
+  };
+}
+
 /**
  * Checks that parts fit together in the given order: each part's inputs are the caller's inputs
  * or outputs of an earlier part with the same dtype and a compatible shape, the parts carry the
  * index and count the splitter stamped on them, and (with a plan) the ends match the plan.
  */
-export function checkChain(parts: readonly ModelProto[], plan?: SplitPlan, labels?: readonly string[]): ChainLayout {
-  const label = (k: number) => labels?.[k] ?? `part ${k}`;
+export function checkChain(parts: readonly PartInterface[], plan?: SplitPlan): ChainLayout {
   if (parts.length === 0) throw new PartsMismatch("no parts to run");
   if (plan && plan.parts.length !== parts.length) throw new PartsMismatch(`plan lists ${plan.parts.length} parts, found ${parts.length}`);
+  const label = (k: number) => parts[k]!.label;
   const types = new Map<string, TensorType>();
   const producedAt = new Map<string, number>();
   const externalInputs = plan ? new Set(plan.model.inputs.map((s) => s.name)) : undefined;
@@ -38,35 +62,28 @@ export function checkChain(parts: readonly ModelProto[], plan?: SplitPlan, label
   const partInputs: string[][] = [];
   const partOutputs: string[][] = [];
   parts.forEach((part, k) => {
-    const index = metaValue(part, PART_METADATA.index);
-    const count = metaValue(part, PART_METADATA.count);
-    if (index !== undefined && Number(index) !== k)
-      throw new PartsMismatch(`${label(k)} is part ${index} of its split, found at position ${k}: the parts are out of order`);
-    if (count !== undefined && Number(count) !== parts.length)
-      throw new PartsMismatch(`${label(k)} belongs to a split into ${count} parts, but ${parts.length} were given`);
-    const g = part.graph!;
-    const initNames = new Set(g.initializer.map((t) => t.name));
-    const ins = g.input.filter((v) => !initNames.has(v.name));
-    partInputs.push(ins.map((v) => v.name));
-    for (const v of ins) {
-      const declared = typeOfValueInfo(v);
+    if (part.index !== undefined && part.index !== k)
+      throw new PartsMismatch(`${label(k)} is part ${part.index} of its split, found at position ${k}: the parts are out of order`);
+    if (part.count !== undefined && part.count !== parts.length)
+      throw new PartsMismatch(`${label(k)} belongs to a split into ${part.count} parts, but ${parts.length} were given`);
+    partInputs.push(part.inputs.map((v) => v.name));
+    for (const v of part.inputs) {
       const known = types.get(v.name);
       if (producedAt.has(v.name)) {
-        if (declared && known && !typesCompatible(declared, known))
-          throw new PartsMismatch(`${label(k)} reads '${v.name}' as ${describe(declared)} but ${label(producedAt.get(v.name)!)} makes ${describe(known)}`);
+        if (v.type && known && !typesCompatible(v.type, known))
+          throw new PartsMismatch(`${label(k)} reads '${v.name}' as ${describe(v.type)} but ${label(producedAt.get(v.name)!)} makes ${describe(known)}`);
         continue;
       }
       const isExternal = externalInputs ? externalInputs.has(v.name) : k === 0 || inputs.includes(v.name);
       if (!isExternal) throw new PartsMismatch(`${label(k)} reads '${v.name}', which no earlier part produces (a part is missing or out of order)`);
       if (!inputs.includes(v.name)) inputs.push(v.name);
-      if (declared) types.set(v.name, declared);
+      if (v.type) types.set(v.name, v.type);
     }
-    partOutputs.push(g.output.map((v) => v.name));
-    for (const v of g.output) {
+    partOutputs.push(part.outputs.map((v) => v.name));
+    for (const v of part.outputs) {
       if (producedAt.has(v.name)) throw new PartsMismatch(`${label(k)} and ${label(producedAt.get(v.name)!)} both produce '${v.name}'`);
       producedAt.set(v.name, k);
-      const t = typeOfValueInfo(v);
-      if (t) types.set(v.name, t);
+      if (v.type) types.set(v.name, v.type);
     }
   });
 

@@ -1,24 +1,41 @@
 import type * as ort from "onnxruntime-node";
-import { PartsMismatch } from "../errors.js";
+import { PartsMismatch, UsageError } from "../errors.js";
 import { decodeModel, encodeModel } from "../onnx/codec.js";
 import type { ModelProto } from "../onnx/proto.js";
 import type { SplitPlan } from "../split/plan.js";
-import { type ChainLayout, checkChain, stitchParts } from "./assemble.js";
+import { type ChainLayout, checkChain, interfaceOfModel, type PartInterface, stitchParts } from "./assemble.js";
 import { createSession, runSession, type SessionSettings } from "./session.js";
 
-export type PipelineMode = "resident" | "chained";
+export type PipelineMode = "resident" | "chained" | "stream";
 
-/** A part given to the pipeline: its bytes in memory (from a file, or decrypted from a bundle). */
+/** Serialisation of a part: an ONNX model, or onnxruntime's own ORT format (made at seal time). */
+export type PartFormat = "onnx" | "ort";
+
+/** A part in memory: read from a file, or decrypted from a bundle (never written anywhere). */
 export interface PartSource {
   name: string;
   bytes: Uint8Array;
+  format?: PartFormat;
+  /** Known inputs and outputs (required for ORT-format parts, which msplit does not parse). */
+  interface?: PartInterface;
+  /** Plaintext of a sealed part: zeroed as soon as nothing uses it any more. */
+  sensitive?: boolean;
+}
+
+/** Parts loaded on demand, one at a time (streaming under a memory budget). */
+export interface PartProvider {
+  readonly interfaces: readonly PartInterface[];
+  load(index: number): Promise<PartSource>;
+  /** Forgets any key material the provider holds. */
+  close?(): void;
 }
 
 export interface PipelineOptions extends SessionSettings {
   /**
    * `resident` (default): parts are checked, stitched into one graph in memory and run as one
    * session, so splitting costs nothing at inference time. `chained`: one session per part,
-   * tensors routed between them by name.
+   * tensors routed between them by name. `stream`: like chained, but each part is loaded,
+   * run and released in turn, so at most one part is in memory.
    */
   mode?: PipelineMode;
   /** The split's plan, when known: fixes the chain's inputs and outputs. */
@@ -29,9 +46,24 @@ export interface PipelineOptions extends SessionSettings {
 
 export type Feeds = Record<string, ort.Tensor>;
 
-/** Timing of one chained run, per part, in milliseconds. */
+/** Timing of one chained or streamed run, per part, in milliseconds (load included when streaming). */
 export interface RunTrace {
   partMs: number[];
+}
+
+const ORT_BYTES_IN_PLACE = {
+  "session.use_ort_model_bytes_directly": "1",
+  "session.use_ort_model_bytes_for_initializers": "1",
+};
+
+function wipe(source: PartSource): void {
+  if (source.sensitive) source.bytes.fill(0);
+}
+
+async function sessionFor(source: PartSource, settings: SessionSettings): Promise<ort.InferenceSession> {
+  // An ORT-format part is used in place: its buffer must outlive the session (wiped after release).
+  const s = source.format === "ort" ? { ...settings, configEntries: { ...ORT_BYTES_IN_PLACE, ...settings.configEntries } } : settings;
+  return createSession(source.bytes, s, source.name);
 }
 
 /** Runs a chain of parts as if it were the original model. */
@@ -40,6 +72,10 @@ export class Pipeline {
     readonly mode: PipelineMode,
     readonly layout: ChainLayout,
     private readonly sessions: ort.InferenceSession[],
+    /** Buffers the sessions still use (ORT format), wiped on release. */
+    private readonly pinned: PartSource[],
+    private readonly provider: PartProvider | undefined,
+    private readonly settings: SessionSettings,
   ) {}
 
   get inputNames(): readonly string[] {
@@ -54,38 +90,50 @@ export class Pipeline {
     return this.layout.partInputs.length;
   }
 
-  /** Loads parts (decoded from bytes, never written anywhere) and checks that they fit. */
+  /** Loads parts from memory and checks that they fit together. */
   static async fromParts(sources: readonly PartSource[], options: PipelineOptions = {}): Promise<Pipeline> {
-    const models = sources.map((s) => decodeModel(s.bytes));
-    return Pipeline.fromModels(models, options, sources.map((s) => s.name), sources);
-  }
-
-  static async fromModels(
-    models: readonly ModelProto[],
-    options: PipelineOptions = {},
-    labels?: readonly string[],
-    sources?: readonly PartSource[],
-  ): Promise<Pipeline> {
     const mode = options.mode ?? "resident";
-    const layout = checkChain(models, options.plan, labels);
+    const models = sources.map((s) => (s.format === "ort" ? undefined : decodeModel(s.bytes)));
+    const interfaces = sources.map((s, k) => s.interface ?? interfaceOfModel(requireModel(models[k], s), s.name));
+    const layout = checkChain(interfaces, options.plan);
+    if (mode === "stream") {
+      const provider: PartProvider = { interfaces, load: async (i) => sources[i]! };
+      return new Pipeline(mode, layout, [], [], provider, options);
+    }
     const sessions: ort.InferenceSession[] = [];
+    const pinned: PartSource[] = [];
     try {
       if (mode === "resident") {
-        const whole = models.length === 1 && sources ? sources[0]!.bytes : encodeModel(stitchParts(models, layout));
-        sessions.push(await createSession(whole, options, "the stitched parts"));
-        options.onPartLoaded?.(models.length - 1, models.length);
+        const whole = sources.length === 1 ? sources[0]! : { name: "the stitched parts", bytes: encodeModel(stitchParts(models.map((m, k) => requireModel(m, sources[k]!)), layout)), sensitive: true };
+        sessions.push(await sessionFor(whole, options));
+        if (whole.format === "ort") pinned.push(whole);
+        else if (whole !== sources[0]) wipe(whole);
+        options.onPartLoaded?.(sources.length - 1, sources.length);
       } else {
-        for (let k = 0; k < models.length; k++) {
-          const bytes = sources ? sources[k]!.bytes : encodeModel(models[k]!);
-          sessions.push(await createSession(bytes, options, labels?.[k] ?? `part ${k}`));
-          options.onPartLoaded?.(k, models.length);
+        for (let k = 0; k < sources.length; k++) {
+          sessions.push(await sessionFor(sources[k]!, options));
+          if (sources[k]!.format === "ort") pinned.push(sources[k]!);
+          options.onPartLoaded?.(k, sources.length);
         }
       }
     } catch (e) {
       await Promise.all(sessions.map((s) => s.release()));
+      for (const s of sources) wipe(s);
       throw e;
     }
-    return new Pipeline(mode, layout, sessions);
+    // onnxruntime copied what it needs from ONNX bytes; only ORT-format buffers stay in use.
+    for (const s of sources) if (!pinned.includes(s)) wipe(s);
+    return new Pipeline(mode, layout, sessions, pinned, undefined, options);
+  }
+
+  /** A streaming pipeline over parts loaded on demand: at most one part is in memory at a time. */
+  static fromProvider(provider: PartProvider, options: PipelineOptions = {}): Pipeline {
+    const layout = checkChain(provider.interfaces, options.plan);
+    return new Pipeline("stream", layout, [], [], provider, options);
+  }
+
+  static async fromModels(models: readonly ModelProto[], options: PipelineOptions = {}, labels?: readonly string[]): Promise<Pipeline> {
+    return Pipeline.fromParts(models.map((m, k) => ({ name: labels?.[k] ?? `part ${k}`, bytes: encodeModel(m) })), options);
   }
 
   /** Runs the chain; returns the model's outputs. `trace` receives per-part times when chained. */
@@ -93,28 +141,50 @@ export class Pipeline {
     for (const name of this.layout.inputs) {
       if (!(name in feeds)) throw new PartsMismatch(`missing input '${name}'`);
     }
-    if (this.mode === "resident") return runSession(this.sessions[0]!, pick(feeds, this.layout.inputs));
+    if (this.mode === "resident") return runSession(this.sessions[0]!, pick(new Map(Object.entries(feeds)), this.layout.inputs));
     const store = new Map<string, ort.Tensor>(Object.entries(feeds));
-    for (let k = 0; k < this.sessions.length; k++) {
+    for (let k = 0; k < this.partCount; k++) {
       const t0 = trace ? performance.now() : 0;
-      const out = await runSession(this.sessions[k]!, pick(Object.fromEntries(store), this.layout.partInputs[k]!), `part ${k}`);
+      const out = this.provider ? await this.runStreamed(k, store) : await runSession(this.sessions[k]!, pick(store, this.layout.partInputs[k]!), `part ${k}`);
       if (trace) trace.partMs[k] = performance.now() - t0;
       for (const [name, t] of Object.entries(out)) store.set(name, t);
       for (const name of this.layout.releaseAfter[k]!) store.delete(name);
     }
-    return pick(Object.fromEntries(store), this.layout.outputs);
+    return pick(store, this.layout.outputs);
+  }
+
+  private async runStreamed(k: number, store: Map<string, ort.Tensor>): Promise<Feeds> {
+    const source = await this.provider!.load(k);
+    try {
+      const session = await sessionFor(source, this.settings);
+      try {
+        return await runSession(session, pick(store, this.layout.partInputs[k]!), source.name);
+      } finally {
+        await session.release();
+      }
+    } finally {
+      wipe(source);
+    }
   }
 
   async release(): Promise<void> {
     await Promise.all(this.sessions.map((s) => s.release()));
     this.sessions.length = 0;
+    for (const p of this.pinned) wipe(p);
+    this.pinned.length = 0;
+    this.provider?.close?.();
   }
 }
 
-function pick(feeds: Feeds, names: readonly string[]): Feeds {
+function requireModel(model: ModelProto | undefined, source: PartSource): ModelProto {
+  if (!model) throw new UsageError(`${source.name} is in ORT format: it runs chained or streamed, and cannot be stitched (resident mode needs ONNX parts)`);
+  return model;
+}
+
+function pick(store: ReadonlyMap<string, ort.Tensor>, names: readonly string[]): Feeds {
   const out: Feeds = {};
   for (const n of names) {
-    const t = feeds[n];
+    const t = store.get(n);
     if (!t) throw new PartsMismatch(`tensor '${n}' is not available at this point of the chain`);
     out[n] = t;
   }

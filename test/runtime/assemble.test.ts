@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { loadModel } from "../../src/onnx/codec.js";
 import type { ModelProto } from "../../src/onnx/proto.js";
-import { checkChain, stitchParts } from "../../src/runtime/assemble.js";
+import { checkChain as checkInterfaces, interfaceOfModel, stitchParts } from "../../src/runtime/assemble.js";
+import type { SplitPlan } from "../../src/split/plan.js";
+
+const checkChain = (parts: ModelProto[], plan?: SplitPlan) => checkInterfaces(parts.map((p, k) => interfaceOfModel(p, `part ${k}`)), plan);
 import { split } from "../../src/split/split.js";
 import { sharedDir } from "../helpers/index.js";
 

@@ -5,21 +5,33 @@ import { analyzeGraph } from "../../onnx/graph.js";
 import { inferTypes } from "../../onnx/shapes.js";
 import { dataTypeName, tensorPayloadBytes } from "../../onnx/tensor.js";
 import { formatShape } from "../../onnx/types.js";
-import { readSources } from "../../runtime/load.js";
-import { checkChain } from "../../runtime/assemble.js";
+import { readdir } from "node:fs/promises";
+import { pathKind, readSources } from "../../runtime/load.js";
+import { HEADER_FILE } from "../../seal/index.js";
+import { type KeyFlags, keyOptions, keySource } from "../options.js";
+import { checkChain, interfaceOfModel } from "../../runtime/assemble.js";
 import { printJson } from "../output.js";
 
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 const mflops = (n: number) => `${(n / 1e6).toFixed(1)} MFLOP`;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("inspect")
     .description("show a model's nodes and costs, or a parts directory's parts and boundary tensors")
-    .argument("<model>", "ONNX model file or directory of parts")
-    .option("--json", "print JSON on stdout")
-    .action(async (path: string, opts: { json?: boolean }) => {
-      const { kind, sources, plan } = await readSources(path);
+    .argument("<model>", "ONNX model file, directory of parts, or sealed bundle")
+    .option("--json", "print JSON on stdout");
+  for (const o of keyOptions()) cmd.addOption(o);
+  cmd.action(async (path: string, opts: KeyFlags & { json?: boolean }) => {
+      const key = keySource(opts);
+      if ((await pathKind(path)) === "bundle" && !key) {
+        const files = (await readdir(path)).filter((f) => f !== HEADER_FILE);
+        const text = `${path}: a sealed msplit bundle holding ${files.length} part files; their order, names and shapes are encrypted (give --key to see them)`;
+        if (opts.json) return printJson({ path, sealed: true, files: files.length });
+        process.stdout.write(`${text}\n`);
+        return;
+      }
+      const { kind, sources, plan } = await readSources(path, key);
       if (kind === "model") {
         const model = decodeModel(sources[0]!.bytes);
         const graph = analyzeGraph(model);
@@ -54,11 +66,12 @@ export function register(program: Command): void {
         }
         return;
       }
-      const models = sources.map((s) => decodeModel(s.bytes));
-      const layout = checkChain(models, plan, sources.map((s) => s.name));
+      const models = sources.map((s) => (s.format === "ort" ? undefined : decodeModel(s.bytes)));
+      const layout = checkChain(sources.map((s, k) => s.interface ?? interfaceOfModel(models[k]!, s.name)), plan);
+      for (const s of sources) if (s.sensitive) s.bytes.fill(0);
       const parts = sources.map((s, k) => ({
-        file: s.name,
-        nodes: models[k]!.graph!.node.length,
+        file: kind === "bundle" ? `part ${k}` : s.name,
+        nodes: models[k]?.graph!.node.length ?? plan?.parts[k]?.nodes ?? 0,
         bytes: s.bytes.byteLength,
         inputs: layout.partInputs[k]!.map((n) => ({ name: n, type: layout.types.get(n) })),
         outputs: layout.partOutputs[k]!.map((n) => ({ name: n, type: layout.types.get(n) })),

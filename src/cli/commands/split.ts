@@ -1,24 +1,51 @@
 import { Option, type Command } from "commander";
-import { loadModel } from "../../onnx/codec.js";
-import { writeSplit } from "../../split/files.js";
+import { UsageError } from "../../errors.js";
+import { encodeModel, loadModel } from "../../onnx/codec.js";
+import { sealParts } from "../../runtime/bundle.js";
+import { loadKey, zeroize } from "../../seal/index.js";
+import { assertWritableDir, writeSplit } from "../../split/files.js";
 import { type Balance, DEFAULT_PARTS, split } from "../../split/split.js";
 import { info } from "../output.js";
-import { parseIntArg } from "../options.js";
+import { type KeyFlags, keyOptions, parseIntArg, requireKeySource } from "../options.js";
+import { partFormatOption } from "./seal.js";
 import { progressBar } from "../progress.js";
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("split")
     .description("split a model into standalone parts at valid cut points (residuals and branches included)")
     .argument("<model>", "ONNX model file")
     .option("--parts <n>", `number of parts (default ${DEFAULT_PARTS})`, parseIntArg(-1_000_000_000))
     .addOption(new Option("--balance <cost>", "what to balance parts by").choices(["flops", "params", "layers"]).default("flops"))
     .option("--cuts <tensors>", "explicit cut points: comma-separated tensor names (cut after each one's producer)")
-    .requiredOption("-o, --output <dir>", "directory for the parts and plan.json (must not exist or be empty)")
-    .action(async (modelPath: string, opts: { parts?: number; balance: Balance; cuts?: string; output: string }) => {
+    .option("--max-part-mb <mb>", "no part may hold more weights than this (large layers are split inside themselves)", Number)
+    .option("--seal", "seal the parts into an encrypted bundle at once (plain parts never touch the disk)")
+    .addOption(partFormatOption())
+    .requiredOption("-o, --output <dir>", "directory for the parts and plan.json, or the bundle (must not exist or be empty)");
+  for (const o of keyOptions()) cmd.addOption(o);
+  cmd.action(async (modelPath: string, opts: KeyFlags & { parts?: number; balance: Balance; cuts?: string; output: string; maxPartMb?: number; seal?: boolean; partFormat: "onnx" | "ort" }) => {
       const cuts = opts.cuts?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      if (opts.maxPartMb !== undefined && !(opts.maxPartMb > 0)) throw new UsageError("--max-part-mb must be a positive number");
+      const keySource = opts.seal ? requireKeySource(opts) : undefined;
+      if (!opts.seal && (opts.key || opts.kek)) throw new UsageError("--key is used with --seal");
+      await assertWritableDir(opts.output);
       const model = await loadModel(modelPath);
-      const result = await split(model, { parts: opts.parts, balance: opts.balance, cuts });
+      const maxPartBytes = opts.maxPartMb === undefined ? undefined : Math.floor(opts.maxPartMb * 2 ** 20);
+      const result = await split(model, { parts: opts.parts, balance: opts.balance, cuts, maxPartBytes });
+      if (keySource) {
+        const key = await loadKey(keySource);
+        const bar = progressBar("sealing", result.parts.length);
+        try {
+          const sources = result.parts.map((p, i) => ({ name: result.plan.parts[i]!.file, bytes: encodeModel(p) }));
+          const bundle = await sealParts(opts.output, sources, key, { plan: result.plan, partFormat: opts.partFormat, onPart: (i) => bar.tick(i + 1) });
+          bar.stop();
+          info(`sealed ${result.parts.length} parts into ${opts.output} (bundle ${bundle.id}, ${opts.partFormat} parts)`);
+        } finally {
+          bar.stop();
+          zeroize(key);
+        }
+        return;
+      }
       const bar = progressBar("writing parts", result.parts.length);
       try {
         await writeSplit(opts.output, result, (i) => bar.tick(i + 1));

@@ -5,6 +5,7 @@ import { readSources } from "../../runtime/load.js";
 import { readNpy } from "../../runtime/npy.js";
 import { compareOutputs, toOrtTensor } from "../../runtime/tensors.js";
 import { info, printJson } from "../output.js";
+import { type KeyFlags, keyOptions, keySource } from "../options.js";
 import { seededInput } from "../../runtime/inputs.js";
 
 export class VerifyMismatch extends MsplitError {
@@ -12,25 +13,29 @@ export class VerifyMismatch extends MsplitError {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("verify")
     .description("check that the parts compute what the whole model computes (max abs difference)")
     .argument("<model>", "the original ONNX model")
-    .argument("<parts>", "directory of parts")
+    .argument("<parts>", "directory of parts, or a sealed bundle (with --key)")
     .option("--input <file>", "input .npy (default: a fixed pseudo-random input)")
     .option("--tolerance <r>", "largest accepted difference relative to the largest output value", Number, 1e-4)
     .option("--threads <n>", "intra-op threads", Number, 1)
-    .option("--json", "print JSON on stdout")
-    .action(async (modelPath: string, partsPath: string, opts: { input?: string; tolerance: number; threads: number; json?: boolean }) => {
+    .option("--json", "print JSON on stdout");
+  for (const o of keyOptions()) cmd.addOption(o);
+  cmd.action(async (modelPath: string, partsPath: string, opts: KeyFlags & { input?: string; tolerance: number; threads: number; json?: boolean }) => {
       const whole = await Pipeline.fromParts((await readSources(modelPath)).sources, { intraOpThreads: opts.threads });
-      const { sources, plan } = await readSources(partsPath);
+      const { sources, plan } = await readSources(partsPath, keySource(opts));
+      const modes = sources.some((s) => s.format === "ort") ? (["chained", "stream"] as const) : (["resident", "chained"] as const);
       const report: Record<string, { maxAbsDiff: number; relative: number }> = {};
       try {
         const name = whole.inputNames[0]!;
         const x = opts.input ? toOrtTensor(await readNpy(opts.input)) : seededInput([1, 3, 224, 224]);
         const ref = (await whole.run({ [name]: x }))[whole.outputNames[0]!]!.data as Float32Array;
-        for (const mode of ["resident", "chained"] as const) {
-          const p = await Pipeline.fromParts(sources, { mode, plan, intraOpThreads: opts.threads });
+        for (const mode of modes) {
+          // Each pipeline wipes sealed plaintext after use: give each its own copy.
+          const copies = sources.map((s) => ({ ...s, bytes: Buffer.from(s.bytes) }));
+          const p = await Pipeline.fromParts(copies, { mode, plan, intraOpThreads: opts.threads });
           try {
             const out = (await p.run({ [name]: x }))[whole.outputNames[0]!]!.data as Float32Array;
             report[mode] = compareOutputs(ref, out);
@@ -40,6 +45,7 @@ export function register(program: Command): void {
         }
       } finally {
         await whole.release();
+        for (const s of sources) if (s.sensitive) s.bytes.fill(0);
       }
       const worst = Math.max(...Object.values(report).map((r) => r.relative));
       if (opts.json) printJson({ model: modelPath, parts: partsPath, tolerance: opts.tolerance, ...report, ok: worst <= opts.tolerance });

@@ -1,0 +1,124 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { RuntimeFailure, UsageError } from "../errors.js";
+import { decodeModel } from "../onnx/codec.js";
+import { firstLine } from "../onnx/probe.js";
+import { type BundleInfo, type KeySource, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
+import type { SplitPlan } from "../split/plan.js";
+import { interfaceOfModel, type PartInterface } from "./assemble.js";
+import type { PartFormat, PartProvider, PartSource } from "./pipeline.js";
+
+/** What msplit keeps in a bundle's encrypted manifest `meta`. */
+interface BundleMeta {
+  format: "msplit-parts";
+  partFormat: PartFormat;
+  model?: string;
+}
+
+export interface SealPartsOptions {
+  /** `onnx` (default) keeps the parts as they are; `ort` converts them to onnxruntime's format, used in place after decryption. */
+  partFormat?: PartFormat;
+  plan?: SplitPlan;
+  onPart?: (index: number, count: number) => void;
+}
+
+/**
+ * Seals plain ONNX parts (in chain order) into a bundle. With the ORT format, each part is turned
+ * into onnxruntime's own serialisation at seal time (on the owner's machine, in a private
+ * temporary directory removed afterwards), so the enclave creates sessions straight from the
+ * decrypted buffer without a second copy of the weights.
+ */
+export async function sealParts(dir: string, parts: readonly PartSource[], key: Uint8Array, options: SealPartsOptions = {}): Promise<BundleInfo> {
+  const partFormat = options.partFormat ?? "onnx";
+  const interfaces = parts.map((p, k) => ({ ...interfaceOfModel(decodeModel(p.bytes), `part ${k}`), label: `part ${k}` }));
+  const bodies: Uint8Array[] = [];
+  for (let k = 0; k < parts.length; k++) {
+    bodies.push(partFormat === "ort" ? await toOrtFormat(parts[k]!) : parts[k]!.bytes);
+    options.onPart?.(k, parts.length);
+  }
+  const meta: BundleMeta = { format: "msplit-parts", partFormat, model: options.plan?.model.name };
+  try {
+    return await sealBundle(
+      dir,
+      bodies.map((bytes, k) => ({ bytes, signature: interfaces[k] })),
+      key,
+      { plan: options.plan, meta: { ...meta } },
+    );
+  } finally {
+    if (partFormat === "ort") for (const b of bodies) b.fill(0);
+  }
+}
+
+/** onnxruntime writes ORT format only to a file: a private directory, removed at once. */
+async function toOrtFormat(part: PartSource): Promise<Uint8Array> {
+  const dir = await mkdtemp(join(tmpdir(), "msplit-ort-"));
+  const path = join(dir, "part.ort");
+  try {
+    // "extended" at most: higher levels bake in layouts valid only on the machine that made them.
+    const session = await ort.InferenceSession.create(part.bytes, { graphOptimizationLevel: "extended", optimizedModelFilePath: path, intraOpNumThreads: 1 });
+    await session.release();
+    return await readFile(path);
+  } catch (e) {
+    throw new RuntimeFailure(`onnxruntime cannot convert ${part.name} to ORT format: ${firstLine(e)}`, { cause: e });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface OpenedParts {
+  bundle: OpenedBundle;
+  plan?: SplitPlan;
+  partFormat: PartFormat;
+  interfaces: PartInterface[];
+  /** Decrypts part `index` into memory: a sensitive source, zeroed by the pipeline after use. */
+  load(index: number): Promise<PartSource>;
+}
+
+/** Opens a sealed bundle with a key from `keySource`; nothing is decrypted until `load`. */
+export async function openSealedParts(dir: string, keySource: KeySource): Promise<OpenedParts> {
+  const key = await loadKey(keySource);
+  let bundle: OpenedBundle;
+  try {
+    bundle = await openBundle(dir, key);
+  } finally {
+    zeroize(key);
+  }
+  const meta = (bundle.manifest.meta ?? {}) as Partial<BundleMeta>;
+  if (meta.format !== "msplit-parts") throw new UsageError(`${dir} is a sealed bundle, but not of msplit model parts`);
+  const partFormat: PartFormat = meta.partFormat === "onnx" ? "onnx" : "ort";
+  const interfaces = bundle.manifest.parts.map((p, k) => ({ ...(p.signature as PartInterface), label: `part ${k}` }));
+  return {
+    bundle,
+    plan: bundle.manifest.plan as SplitPlan | undefined,
+    partFormat,
+    interfaces,
+    load: async (index) => ({
+      name: `part ${index}`,
+      bytes: await bundle.readPart(index),
+      format: partFormat,
+      interface: interfaces[index],
+      sensitive: true,
+    }),
+  };
+}
+
+/** The owner's way back to plain ONNX parts (impossible for ORT-format bundles: ORT is not ONNX). */
+export async function unsealParts(dir: string, keySource: KeySource, outDir: string): Promise<string[]> {
+  const key = await loadKey(keySource);
+  try {
+    const opened = await openBundle(dir, key);
+    const meta = (opened.manifest.meta ?? {}) as Partial<BundleMeta>;
+    opened.close();
+    if (meta.partFormat === "ort")
+      throw new UsageError(`${dir} holds ORT-format parts, which cannot be turned back into ONNX; keep the plain parts, or split the original model again`);
+    return (await unsealBundle(dir, key, outDir)).files;
+  } finally {
+    zeroize(key);
+  }
+}
+
+export function providerOf(parts: OpenedParts): PartProvider {
+  return { interfaces: parts.interfaces, load: parts.load, close: () => parts.bundle.close() };
+}
