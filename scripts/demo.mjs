@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo`: the original project's main job on an embedded default.
-// zoo AlexNet -> 12 parts -> inference on the bundled photo -> result.txt
+// zoo AlexNet -> key -> 12 sealed parts -> inference on the bundled photo -> result.txt
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -26,7 +26,8 @@ process.stderr.write(
     "Import trained torchvision weights for real predictions (see README: 'Real weights').\n",
 );
 step("1. build AlexNet (torchvision layout, random weights)", ["zoo", "alexnet", "-o", "demo-out/alexnet.onnx"]);
-step("2. split it into 12 parts", ["split", "demo-out/alexnet.onnx", "--parts", "12", "-o", "demo-out/parts"]);
-step("3. check the parts compute what the model computes", ["verify", "demo-out/alexnet.onnx", "demo-out/parts"]);
-step("4. classify the bundled photo with the 12 parts", ["infer", "demo-out/parts", "--image", "assets/chelsea.jpg", "-o", "result.txt"]);
-process.stderr.write("\nresult.txt written (top-5 classes with percentages).\n");
+step("2. make a key (32 random bytes, mode 0600)", ["keygen", "-o", "demo-out/secrets/model.key"]);
+step("3. split into 12 parts and seal them (plain parts never touch the disk)", ["split", "demo-out/alexnet.onnx", "--parts", "12", "--seal", "--key", "demo-out/secrets/model.key", "-o", "demo-out/bundle"]);
+step("4. check the sealed parts compute what the model computes", ["verify", "demo-out/alexnet.onnx", "demo-out/bundle", "--key", "demo-out/secrets/model.key"]);
+step("5. classify the bundled photo with the sealed parts, decrypted in memory only", ["infer", "demo-out/bundle", "--key", "demo-out/secrets/model.key", "--image", "assets/chelsea.jpg", "-o", "result.txt"]);
+process.stderr.write("\nresult.txt written (top-5 classes with percentages). The bundle is demo-out/bundle: opaque file names, encrypted order.\n");

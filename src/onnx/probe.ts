@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import { ort } from "../ort.js";
 import { OnnxUnsupported } from "../errors.js";
 import { encodeModel } from "./codec.js";
 import type { Graph } from "./graph.js";

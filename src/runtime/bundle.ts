@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+import { ort } from "../ort.js";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import { decodeModel } from "../onnx/codec.js";
 import { firstLine } from "../onnx/probe.js";

@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import { ort } from "../ort.js";
 import { SeededRandom } from "../zoo/init.js";
 
 /** A reproducible pseudo-random float32 input (standard normal), for checks and benchmarks. */

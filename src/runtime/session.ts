@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import { ort } from "../ort.js";
 import { RuntimeFailure } from "../errors.js";
 import { firstLine } from "../onnx/probe.js";
 

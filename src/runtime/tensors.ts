@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import { ort } from "../ort.js";
 import type { NdArray } from "./npy.js";
 
 export function toOrtTensor(a: NdArray): ort.Tensor {

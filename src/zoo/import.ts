@@ -43,7 +43,8 @@ export async function importTorchWeights(path: string, options: { arch?: string 
   if (ckpt.className && (!allowed || !allowed.includes(arch)))
     throw new WeightsMismatch(`${path} holds a ${ckpt.className}, which is not the zoo's ${arch}`);
   const model = buildZoo(arch, SKELETON_SEED);
-  loadStateDict(model, ckpt.tensors);
+  // The checkpoint is dropped right after: the model can use its buffers (one copy of the weights).
+  loadStateDict(model, ckpt.tensors, { adopt: true });
   const source = basename(path);
   for (const e of model.metadataProps) {
     if (e.key === "msplit.weights") e.value = `imported from ${source}`;

@@ -11,6 +11,11 @@ export interface StateTensor {
 
 export interface LoadStateDictOptions {
   /**
+   * Let the model use the state dict's buffers instead of copying them (default false). For
+   * callers that drop the state dict afterwards: it halves peak memory on large imports.
+   */
+  adopt?: boolean;
+  /**
    * State-dict keys that have no tensor in the model and are dropped silently. BatchNorm's
    * `*.num_batches_tracked` (a training counter) is always ignored.
    */
@@ -54,7 +59,7 @@ export function loadStateDict(
     );
   }
   // Validated in full above, so a mismatch never leaves the model half loaded.
-  for (const t of initializers) copyInto(t, weights.get(t.name)!);
+  for (const t of initializers) copyInto(t, weights.get(t.name)!, options.adopt ?? false);
 }
 
 function shapeProblem(t: TensorProto, w: StateTensor): string | undefined {
@@ -77,11 +82,10 @@ function describe(kind: string, names: readonly string[]): string {
   return `${names.length} ${kind} (${listed}${more})`;
 }
 
-/** The tensor gets its own copy: the caller may reuse or free the state dict's buffers. */
-function copyInto(t: TensorProto, w: StateTensor): void {
-  const bytes = new Uint8Array(w.data.byteLength);
-  bytes.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
-  t.rawData = bytes;
+/** The tensor gets its own copy (the caller may reuse the state dict's buffers), or adopts them. */
+function copyInto(t: TensorProto, w: StateTensor, adopt: boolean): void {
+  const view = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
+  t.rawData = adopt ? view : Uint8Array.from(view);
   t.floatData = [];
   t.dataLocation = DataLocation.DEFAULT;
   t.externalData = [];

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModelProto } from "../../src/onnx/proto.js";
 import { encodeModel } from "../../src/onnx/codec.js";
 import { Pipeline, type PipelineMode } from "../../src/runtime/pipeline.js";
@@ -24,11 +24,46 @@ export interface CliResult {
   stderr: string;
 }
 
+// An absolute loader, so that the CLI can run from any working directory.
+const tsxLoader = pathToFileURL(join(repoRoot, "node_modules", "tsx", "dist", "loader.mjs")).href;
+
 /** Runs the CLI from source, as a user would run the `msplit` binary. */
 export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "src", "cli", "main.ts"), ...args], {
+  const r = spawnSync(process.execPath, ["--import", tsxLoader, join(repoRoot, "src", "cli", "main.ts"), ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let built = false;
+
+/** Builds dist/ when it is missing or older than src/ (a test of the shipped binary needs it). */
+function ensureBuilt(): void {
+  if (built) return;
+  const main = join(repoRoot, "dist", "cli", "main.js");
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  if (!existsSync(main) || statSync(main).mtimeMs < newest(join(repoRoot, "src"))) {
+    const r = spawnSync(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: repoRoot, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+  }
+  built = true;
+}
+
+/**
+ * Runs the built binary (dist/), as installed: for tests that watch every file a run creates,
+ * which running from source through tsx would muddle with its own cache files.
+ */
+export function runBuiltCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
+  ensureBuilt();
+  const env = { ...process.env, ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const r = spawnSync(process.execPath, [join(repoRoot, "dist", "cli", "main.js"), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { encodeModel, loadModel } from "../../src/onnx/codec.js";
+import { sealParts } from "../../src/runtime/bundle.js";
+import { openPipeline } from "../../src/runtime/load.js";
+import { readNpy } from "../../src/runtime/npy.js";
+import { Pipeline } from "../../src/runtime/pipeline.js";
+import { toOrtTensor } from "../../src/runtime/tensors.js";
+import { generateKey, loadKey } from "../../src/seal/index.js";
+import { split } from "../../src/split/split.js";
+import { repoRoot, runBuiltCli, runCli, sharedDir, tempDir } from "../helpers/index.js";
+
+const dir = tempDir();
+const torch = join(sharedDir, "fixtures", "torch");
+const keyFile = join(dir.path, "model.key");
+const bundle = join(dir.path, "bundle");
+
+before(async () => {
+  await generateKey(keyFile);
+  const r = runCli(["split", join(torch, "mobilenet_v3_small.onnx"), "--parts", "5", "--seal", "--key", keyFile, "-o", bundle]);
+  assert.equal(r.status, 0, r.stderr);
+});
+after(() => dir.cleanup());
+
+function listTree(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    const p = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+    out.push(`${p}:${e.isFile() ? statSync(p).size : "dir"}`);
+  }
+  return out.sort();
+}
+
+test("sealed parts give exactly the plain chain's output, in every mode and part format", async () => {
+  const model = await loadModel(join(torch, "mobilenet_v3_small.onnx"));
+  const input = toOrtTensor(await readNpy(join(torch, "mobilenet_v3_small.input.npy")));
+  const result = await split(model, { parts: 5 });
+  // The plain parts' output in the same mode is the reference (resident runs the stitched graph,
+  // which onnxruntime may fuse across former boundaries; stream runs the same sessions as chained).
+  const want: Record<string, Float32Array> = {};
+  for (const mode of ["resident", "chained"] as const) {
+    const plain = await Pipeline.fromParts(result.parts.map((p, i) => ({ name: `part ${i}`, bytes: encodeModel(p) })), { mode, plan: result.plan, intraOpThreads: 1 });
+    want[mode] = (await plain.run({ input })).logits!.data as Float32Array;
+    await plain.release();
+  }
+  want.stream = want.chained!;
+  const key = await loadKey({ kind: "file", path: keyFile });
+  for (const partFormat of ["onnx", "ort"] as const) {
+    const b = join(dir.path, `b-${partFormat}`);
+    await sealParts(b, result.parts.map((p, i) => ({ name: `part ${i}`, bytes: encodeModel(p) })), key, { plan: result.plan, partFormat });
+    const modes = partFormat === "onnx" ? (["resident", "chained", "stream"] as const) : (["chained", "stream"] as const);
+    for (const mode of modes) {
+      const p = await openPipeline(b, { mode, key: { kind: "file", path: keyFile }, intraOpThreads: 1 });
+      const got = (await p.run({ input })).logits!.data as Float32Array;
+      await p.release();
+      const ref = want[mode]!;
+      if (partFormat === "onnx") assert.deepEqual(Array.from(got), Array.from(ref), `${partFormat} ${mode}`);
+      else {
+        // onnxruntime's own format is optimised at seal time: equal to float rounding, not bit for bit.
+        const scale = Math.max(...Array.from(ref, Math.abs));
+        assert.ok(Array.from(got).every((v, i) => Math.abs(v - ref[i]!) <= 1e-5 * scale), `${partFormat} ${mode}`);
+      }
+    }
+  }
+});
+
+test("infer on a bundle writes nothing but its requested output (decryption in memory only)", () => {
+  const tmp = join(dir.path, "tmpdir");
+  const home = join(dir.path, "home");
+  const out = join(dir.path, "out");
+  mkdirSync(tmp);
+  mkdirSync(home);
+  mkdirSync(out);
+  const bundleBefore = listTree(bundle);
+  for (const extra of [[], ["--stream"], ["--mode", "chained"]]) {
+    const result = join(out, "result.txt");
+    const r = runBuiltCli(["infer", bundle, "--key", keyFile, "--image", join(repoRoot, "assets", "chelsea.jpg"), "-o", result, ...extra], { cwd: out, env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp, HOME: home, ORT_DISABLE_TELEMETRY: undefined } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(out), ["result.txt"], `${extra.join(" ")}: only result.txt in the working directory`);
+    assert.deepEqual(readdirSync(tmp), [], "nothing in the temporary directory");
+    assert.deepEqual(listTree(home), [], "nothing in the home directory (onnxruntime's telemetry stays off)");
+    assert.deepEqual(listTree(bundle), bundleBefore, "the bundle is unchanged");
+    assert.equal(readFileSync(result, "utf8").trim().split("\n").length, 5);
+  }
+});
+
+function expectBundleFailure(b: string, args: string[], code: RegExp) {
+  const result = join(dir.path, "r.txt");
+  const r = runCli(["infer", b, "--image", join(repoRoot, "assets", "chelsea.jpg"), "-o", result, ...args]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr.trim(), new RegExp(`^msplit: ${code.source}: [^\\n]+$`));
+  assert.ok(!existsSync(result), "no result written");
+}
+
+test("wrong key, wrong KEK, swapped, dropped, duplicated and truncated parts each fail clearly", async () => {
+  const other = join(dir.path, "other.key");
+  await generateKey(other);
+  expectBundleFailure(bundle, ["--key", other], /ERR_KEY_MISMATCH/);
+  const kek = join(dir.path, "kek.key");
+  await generateKey(kek);
+  const wrapped = join(dir.path, "wrapped.key");
+  await generateKey(wrapped, { wrapWith: kek });
+  expectBundleFailure(bundle, ["--key", wrapped, "--kek", other], /ERR_KEK_MISMATCH/);
+
+  const parts = readdirSync(bundle).filter((f) => f !== "bundle.msplit").sort();
+  const variant = (name: string, edit: (b: string) => void) => {
+    const b = join(dir.path, name);
+    cpSync(bundle, b, { recursive: true });
+    edit(b);
+    return b;
+  };
+  const swapped = variant("swapped", (b) => {
+    renameSync(join(b, parts[0]!), join(b, "tmp"));
+    renameSync(join(b, parts[1]!), join(b, parts[0]!));
+    renameSync(join(b, "tmp"), join(b, parts[1]!));
+  });
+  expectBundleFailure(swapped, ["--key", keyFile], /ERR_BUNDLE_TAMPERED/);
+  expectBundleFailure(variant("dropped", (b) => renameSync(join(b, parts[2]!), join(dir.path, "dropped-part"))), ["--key", keyFile], /ERR_BUNDLE_INCOMPLETE/);
+  expectBundleFailure(variant("duplicated", (b) => cpSync(join(b, parts[0]!), join(b, parts[1]!))), ["--key", keyFile], /ERR_BUNDLE_TAMPERED/);
+  expectBundleFailure(
+    variant("truncated", (b) => {
+      const f = join(b, parts[3]!);
+      writeFileSync(f, readFileSync(f).subarray(0, statSync(f).size - 100));
+    }),
+    ["--key", keyFile],
+    /ERR_BUNDLE_(TRUNCATED|TAMPERED)/,
+  );
+});
+
+test("bit flips anywhere in a bundle stop inference with a bundle error, never a result", () => {
+  const files = readdirSync(bundle).map((f) => join(bundle, f));
+  const b = join(dir.path, "flip");
+  cpSync(bundle, b, { recursive: true });
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  // A light sweep through the CLI (the library's own test flips >= 1000 bits).
+  for (let trial = 0; trial < 8; trial++) {
+    const src = files[trial % files.length]!;
+    const target = join(b, src.slice(bundle.length + 1));
+    const bytes = readFileSync(src);
+    const pos = rand(bytes.length);
+    const flipped = Buffer.from(bytes);
+    flipped[pos]! ^= 1 << rand(8);
+    writeFileSync(target, flipped);
+    expectBundleFailure(b, ["--key", keyFile], /ERR_(BUNDLE_[A-Z]+|KEY_MISMATCH)/);
+    writeFileSync(target, bytes);
+  }
+});
