@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: the overhead benchmark for the eight zoo models, each in its own process,
-// then the split time and peak memory of vgg19. `npm run bench -- <suite>` runs one suite:
-// overhead | split | seal.
+// then the split time and peak memory of vgg19, then the sealing suite. `npm run bench -- <suite>`
+// runs one suite: overhead | split | seal.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,17 +52,108 @@ function splitTime() {
   }
 }
 
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const mib = (kib) => (kib / 1024).toFixed(0);
+
+function seal() {
+  const dir = mkdtempSync(join(tmpdir(), "msplit-bench-seal-"));
+  try {
+    const key = join(dir, "model.key");
+    msplit(["keygen", "-o", key]);
+
+    // 1. Decryption throughput against raw AES-256-GCM, from memory.
+    const d = JSON.parse(msplit(["bench", "decrypt", "--mib", "96", "--runs", "5"]).stdout);
+    console.log(`\n1. msplit bench decrypt --mib 96 --runs 5  (one 96 MiB part, from memory, medians)`);
+    console.log(`   raw AES-256-GCM ${d.rawGBps.toFixed(2)} GB/s, bundle STREAM ${d.streamGBps.toFixed(2)} GB/s (+SHA-256 ${d.streamHashGBps.toFixed(2)}, chunk by chunk ${d.streamBoundedGBps.toFixed(2)}): ratio ${d.ratio.toFixed(2)} (target >= 0.5)`);
+
+    // 2. Cold start of a 12-part AlexNet: plain parts vs sealed ones, fresh processes, alternating.
+    const model = join(dir, "alexnet.onnx");
+    msplit(["zoo", "alexnet", "-o", model]);
+    msplit(["split", model, "--parts", "12", "-o", join(dir, "plain")]);
+    msplit(["split", model, "--parts", "12", "--seal", "--key", key, "-o", join(dir, "sealed")]);
+    msplit(["split", model, "--parts", "12", "--seal", "--part-format", "ort", "--key", key, "-o", join(dir, "sealed-ort")]);
+    const variants = [
+      ["plain parts", join(dir, "plain"), []],
+      ["sealed, onnx parts", join(dir, "sealed"), ["--key", key]],
+      ["sealed, ort parts", join(dir, "sealed-ort"), ["--key", key]],
+    ];
+    const cold = Object.fromEntries(variants.map(([name]) => [name, []]));
+    const rss = Object.fromEntries(variants.map(([name]) => [name, []]));
+    const rounds = Number(process.env.MSPLIT_BENCH_COLD_ROUNDS ?? 5);
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, path, extra] of variants) {
+        const out = msplit(["bench", "cold", path, "--mode", "chained", ...extra], { MSPLIT_REPORT_RUSAGE: "1" });
+        cold[name].push(JSON.parse(out.stdout).total_ms);
+        rss[name].push(out.rusage.maxRssKiB);
+      }
+    }
+    const base = median(cold["plain parts"]);
+    console.log(`\n2. msplit bench cold <parts|bundle> --mode chained  (12-part AlexNet, ${rounds} fresh processes each, alternating; read + decrypt + 12 sessions + first run)`);
+    for (const [name] of variants) {
+      const m = median(cold[name]);
+      console.log(`   ${name.padEnd(20)} ${m.toFixed(0).padStart(6)} ms  x${(m / base).toFixed(3)} of plain (target <= 1.15), x${(m / 1180).toFixed(2)} of the original's 1.18 s; peak RSS ${mib(median(rss[name]))} MiB`);
+    }
+
+    // 3. vgg16 under a memory budget: streamed sealed parts vs all parts resident vs unsplit.
+    const vgg = join(dir, "vgg16.onnx");
+    msplit(["zoo", "vgg16", "-o", vgg]);
+    const bundle = join(dir, "vgg16-64");
+    msplit(["split", vgg, "--parts", "12", "--max-part-mb", "64", "--seal", "--key", key, "-o", bundle]);
+    const input = join(dir, "input.npy");
+    writeFileSync(input, npy1x3x224());
+    const runs = [
+      ["unsplit, one session", [vgg]],
+      ["12 parts, all resident", [bundle, "--key", key, "--mode", "chained"]],
+      ["12 parts, streamed", [bundle, "--key", key, "--stream"]],
+    ];
+    const mem = {};
+    const wall = {};
+    for (let r = 0; r < 3; r++) {
+      for (const [name, args] of runs) {
+        const out = msplit(["run", ...args, "--input", input, "--output", join(dir, "out.npy"), "--threads", "1"], { MSPLIT_REPORT_RUSAGE: "1" });
+        (mem[name] ??= []).push(out.rusage.maxRssKiB);
+        (wall[name] ??= []).push(out.wallMs);
+      }
+    }
+    const m = (name) => median(mem[name]);
+    console.log(`\n3. msplit run <vgg16 | bundle> --input x.npy [--stream]  (vgg16, split --parts 12 --max-part-mb 64 --seal; peak RSS = the process's getrusage ru_maxrss, what /usr/bin/time -v reports; medians of 3)`);
+    for (const [name] of runs) console.log(`   ${name.padEnd(24)} peak ${mib(m(name)).padStart(5)} MiB, wall ${(median(wall[name]) / 1000).toFixed(2)} s`);
+    const s = m("12 parts, streamed");
+    console.log(`   streamed / resident parts = ${(s / m("12 parts, all resident")).toFixed(3)} (target <= 0.45); streamed / unsplit = ${(s / m("unsplit, one session")).toFixed(3)} (target <= 0.25)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A [1, 3, 224, 224] float32 .npy of a smooth pattern (the values do not matter here). */
+function npy1x3x224() {
+  const n = 3 * 224 * 224;
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = Math.sin(i / 97);
+  let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 224, 224), }";
+  header += " ".repeat((64 - ((10 + header.length + 1) % 64)) % 64) + "\n";
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer)]);
+}
+
 if (!existsSync(cli)) {
   console.error("dist/ is missing: run `npm run build` first");
   process.exit(1);
 }
 const suite = process.argv[2] ?? "all";
-const suites = { overhead, split: splitTime };
+const suites = { overhead, split: splitTime, seal };
 if (suite === "all") {
   overhead();
   splitTime();
+  seal();
 } else if (suites[suite]) suites[suite]();
 else {
-  console.error(`unknown suite '${suite}' (overhead, split)`);
+  console.error(`unknown suite '${suite}' (overhead, split, seal)`);
   process.exit(2);
 }

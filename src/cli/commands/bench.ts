@@ -1,7 +1,10 @@
 import type { Command } from "commander";
+import { Option } from "commander";
+import { coldStart } from "../../bench/cold.js";
 import { benchOverhead } from "../../bench/overhead.js";
+import { benchDecrypt } from "../../seal/bench.js";
 import { info, printJson } from "../output.js";
-import { parseIntArg } from "../options.js";
+import { type KeyFlags, keyOptions, keySource, parseIntArg } from "../options.js";
 
 export function register(program: Command): void {
   const bench = program.command("bench").description("benchmarks (ratios against a baseline measured in the same run)");
@@ -21,5 +24,24 @@ export function register(program: Command): void {
         `${r.model}, ${r.parts} parts, ${r.runs} runs, ${r.threads} thread(s): whole ${r.whole_ms} ms, resident ${r.resident_ms} ms (x${r.resident_ratio}), ` +
           `chained ${r.chained_ms} ms (x${r.chained_ratio}); ${r.per_boundary_ms} ms per boundary, ${r.boundary_kib} KiB across boundaries; split in ${r.split_ms} ms`,
       );
+    });
+
+  const cold = bench
+    .command("cold")
+    .description("one cold start in this process: read (and decrypt) the parts, create sessions, run once; prints JSON")
+    .argument("<model>", "ONNX model, parts directory or sealed bundle")
+    .addOption(new Option("--mode <mode>", "pipeline mode").choices(["resident", "chained", "stream"]))
+    .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1);
+  for (const o of keyOptions()) cold.addOption(o);
+  cold.action(async (path: string, opts: KeyFlags & { mode?: "resident" | "chained" | "stream"; threads: number }) => {
+    printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads }));
+  });
+  bench
+    .command("decrypt")
+    .description("decryption throughput of the bundle STREAM vs raw AES-256-GCM over the same bytes, from memory; prints JSON")
+    .option("--mib <n>", "part size in MiB", parseIntArg(1, 4096), 96)
+    .option("--runs <n>", "alternating runs of each", parseIntArg(1), 5)
+    .action(async (opts: { mib: number; runs: number }) => {
+      printJson(await benchDecrypt(opts.mib * 2 ** 20, opts.runs));
     });
 }

@@ -1,0 +1,27 @@
+import { openPipeline } from "../runtime/load.js";
+import { seededInput } from "../runtime/inputs.js";
+import type { PipelineMode } from "../runtime/pipeline.js";
+import type { KeySource } from "../seal/index.js";
+
+export interface ColdStartResult {
+  path: string;
+  mode: PipelineMode;
+  /** Read (and decrypt) every part and create the sessions. */
+  open_ms: number;
+  first_run_ms: number;
+  total_ms: number;
+}
+
+/** One cold start, as a fresh process sees it: open a model, parts or bundle, then run it once. */
+export async function coldStart(path: string, options: { mode?: PipelineMode; key?: KeySource; threads?: number } = {}): Promise<ColdStartResult> {
+  const t0 = performance.now();
+  const pipeline = await openPipeline(path, { mode: options.mode, key: options.key, intraOpThreads: options.threads ?? 1 });
+  const t1 = performance.now();
+  try {
+    await pipeline.run({ [pipeline.inputNames[0]!]: seededInput([1, 3, 224, 224]) });
+  } finally {
+    await pipeline.release();
+  }
+  const t2 = performance.now();
+  return { path, mode: pipeline.mode, open_ms: t1 - t0, first_run_ms: t2 - t1, total_ms: t2 - t0 };
+}
