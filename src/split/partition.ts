@@ -8,6 +8,9 @@ import { SplitInvalidParts } from "../errors.js";
  * boundaries should be as few as possible (each crossing is a copy between sessions and memory
  * held across parts).
  *
+ * A `limit` (weight bytes per position and the most a part may hold) is a hard constraint on top:
+ * both goals are pursued only among the cuts that keep every part within it.
+ *
  * Returns the boundaries, ascending: a boundary j splits positions j-1 and j.
  */
 export function choosePartition(
@@ -15,56 +18,97 @@ export function choosePartition(
   boundaryBytes: readonly number[],
   parts: number,
   slack = 0.1,
+  limit?: PartLimit,
 ): number[] {
   const m = weights.length;
   if (!Number.isInteger(parts) || parts < 1) throw new SplitInvalidParts(`the number of parts must be a positive integer, got ${parts}`);
   if (parts > m) throw new SplitInvalidParts(`this graph can be cut into at most ${m} parts (it has ${m} schedulable nodes); asked for ${parts}`);
+  const limited = limit ? prefixSums(limit.bytes) : undefined;
+  if (limit) {
+    const needed = minimumParts(limit.bytes, limit.max);
+    if (!Number.isFinite(needed)) throw new SplitInvalidParts(`a single node holds more than ${limit.max} bytes of weights: no split keeps every part within that`);
+    if (needed > parts)
+      throw new SplitInvalidParts(`keeping every part's weights within ${limit.max} bytes needs at least ${needed} parts; asked for ${parts}`);
+  }
   if (parts === 1) return [];
-  const prefix = new Float64Array(m + 1);
-  for (let i = 0; i < m; i++) prefix[i + 1] = prefix[i]! + Math.max(0, weights[i]!);
+  const prefix = prefixSums(weights);
   const segment = (a: number, b: number) => prefix[b]! - prefix[a]!;
+  // The weight limit is hard: segments over it are never considered, whatever the balance.
+  const fits = limited ? (a: number, b: number) => limited[b]! - limited[a]! <= limit!.max : () => true;
 
-  const best = minimalBottleneck(weights, prefix, parts);
+  const best = minimalBottleneck(weights, prefix, parts, limit);
   const cap = best * (1 + slack) + 1e-9 * (prefix[m]! + 1);
-  return minimalCrossing(m, segment, boundaryBytes, parts, cap);
+  return minimalCrossing(m, (a, b) => segment(a, b) <= cap && fits(a, b), boundaryBytes, parts);
+}
+
+/** A hard cap on a per-position quantity summed over each segment (weight bytes per part). */
+export interface PartLimit {
+  bytes: readonly number[];
+  max: number;
+}
+
+/**
+ * The fewest segments that keep each one's summed `bytes` within `max` (greedy is optimal for a
+ * sum cap); Infinity when a single position is already over it.
+ */
+export function minimumParts(bytes: readonly number[], max: number): number {
+  return segmentsNeeded(bytes.map(() => 0), Number.POSITIVE_INFINITY, { bytes, max });
+}
+
+function prefixSums(values: readonly number[]): Float64Array {
+  const prefix = new Float64Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) prefix[i + 1] = prefix[i]! + Math.max(0, values[i]!);
+  return prefix;
+}
+
+/** Greedy segment count under a weight cap and an optional byte limit (both are sums, so greedy is optimal). */
+function segmentsNeeded(weights: readonly number[], cap: number, limit?: PartLimit): number {
+  let count = 1;
+  let acc = 0;
+  let accBytes = 0;
+  let length = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
+    const b = limit ? Math.max(0, limit.bytes[i]!) : 0;
+    if (limit && b > limit.max) return Number.POSITIVE_INFINITY;
+    const overWeight = acc + w > cap && acc > 0;
+    const overBytes = limit !== undefined && accBytes + b > limit.max && length > 0;
+    if (overWeight || overBytes) {
+      count++;
+      acc = 0;
+      accBytes = 0;
+      length = 0;
+    }
+    acc += w;
+    accBytes += b;
+    length++;
+  }
+  return count;
 }
 
 /** The smallest achievable heaviest-segment weight: binary search over a greedy feasibility check. */
-function minimalBottleneck(weights: readonly number[], prefix: Float64Array, parts: number): number {
+function minimalBottleneck(weights: readonly number[], prefix: Float64Array, parts: number, limit?: PartLimit): number {
   const m = weights.length;
   let lo = Math.max(0, ...weights);
   let hi = prefix[m]!;
-  const segmentsNeeded = (cap: number) => {
-    let count = 1;
-    let acc = 0;
-    for (const w of weights) {
-      if (acc + w > cap && acc > 0) {
-        count++;
-        acc = 0;
-      }
-      acc += w;
-    }
-    return count;
-  };
   for (let iter = 0; iter < 100 && hi - lo > 1e-9 * (hi + 1); iter++) {
     const mid = (lo + hi) / 2;
-    if (segmentsNeeded(mid) <= parts) hi = mid;
+    if (segmentsNeeded(weights, mid, limit) <= parts) hi = mid;
     else lo = mid;
   }
   return hi;
 }
 
 /**
- * Exactly `parts` segments, each within `cap`, minimising the summed boundary bytes (ties go to
+ * Exactly `parts` segments, each `allowed`, minimising the summed boundary bytes (ties go to
  * the better-balanced choice implicitly through the cap). Dynamic programming over
  * (segments used, positions covered).
  */
 function minimalCrossing(
   m: number,
-  segment: (a: number, b: number) => number,
+  allowed: (a: number, b: number) => boolean,
   boundaryBytes: readonly number[],
   parts: number,
-  cap: number,
 ): number[] {
   const INF = Number.POSITIVE_INFINITY;
   // cost[k][j]: best total for the first j positions in k segments; from[k][j]: the last boundary.
@@ -83,7 +127,8 @@ function minimalCrossing(
     for (let j = k; j <= m - (parts - k); j++) {
       const crossing = j < m ? boundaryBytes[j] ?? 0 : 0;
       for (let i = j - 1; i >= k - 1; i--) {
-        if (segment(i, j) > cap) break;
+        // Both limits are sums: once [i, j) is over one, every longer segment is too.
+        if (!allowed(i, j)) break;
         const c = prev[i]!;
         if (c === INF) continue;
         const total = c + crossing;

@@ -7,7 +7,8 @@ import { inferTypes } from "../onnx/shapes.js";
 import { dataTypeName, tensorPayloadBytes } from "../onnx/tensor.js";
 import type { TensorType } from "../onnx/types.js";
 import { buildPartModel, partGraph } from "./extract.js";
-import { choosePartition } from "./partition.js";
+import { formatBytes, initializerBytes, positionParamBytes, type SlicedLayer, sliceLargeLayers } from "./large-layers.js";
+import { choosePartition, minimumParts, type PartLimit } from "./partition.js";
 import { type PartSpec, PLAN_VERSION, type SplitPlan, type TensorSignature } from "./plan.js";
 import { buildSchedule, lifetimes, liveSets, type Schedule } from "./schedule.js";
 
@@ -24,19 +25,32 @@ export interface SplitOptions {
   slack?: number;
   /** Model name recorded in the plan. */
   name?: string;
+  /**
+   * Most bytes of weights (initializers) any part may hold, for enclaves with little protected
+   * memory. Layers larger than this are first sliced along their output features; then the cut
+   * keeps every part within it. Too few `parts` for the budget is an error that says how many are
+   * needed; with `parts` undefined the count is the default or the least that fits, if larger.
+   */
+  maxPartBytes?: number;
 }
 
 export interface SplitResult {
   plan: SplitPlan;
   parts: ModelProto[];
+  /** Layers sliced to fit `maxPartBytes` (empty or absent when none were). */
+  sliced?: SlicedLayer[];
 }
 
 export const DEFAULT_PARTS = 12;
 
 /** Splits a model into standalone parts whose chain computes what the model computes. */
-export async function split(model: ModelProto, options: SplitOptions = {}): Promise<SplitResult> {
+export async function split(original: ModelProto, options: SplitOptions = {}): Promise<SplitResult> {
   const balance = options.balance ?? "flops";
   if (!["flops", "params", "layers"].includes(balance)) throw new UsageError(`unknown balance '${balance}' (flops, params or layers)`);
+  const maxBytes = options.maxPartBytes;
+  if (maxBytes !== undefined && !(Number.isFinite(maxBytes) && maxBytes > 0))
+    throw new UsageError(`maxPartBytes must be a positive number of bytes, got ${maxBytes}`);
+  const { model, sliced } = maxBytes === undefined ? { model: original, sliced: [] } : sliceLargeLayers(original, maxBytes);
   const graph = analyzeGraph(model);
   const schedule = buildSchedule(graph);
   const types = await completeTypes(graph, schedule, inferTypes(graph));
@@ -46,6 +60,7 @@ export async function split(model: ModelProto, options: SplitOptions = {}): Prom
   const bytesOf = (name: string) => tensorBytes(types, name) ?? 0;
   const boundaryBytes = live.map((names) => names.reduce((s, n) => s + bytesOf(n), 0));
   const costs = nodeCosts(graph, types);
+  const limit: PartLimit | undefined = maxBytes === undefined ? undefined : { bytes: positionParamBytes(graph, schedule), max: maxBytes };
 
   let boundaries: number[];
   if (options.cuts && options.cuts.length > 0) {
@@ -53,9 +68,10 @@ export async function split(model: ModelProto, options: SplitOptions = {}): Prom
     if (options.parts !== undefined && options.parts !== boundaries.length + 1)
       throw new SplitInvalidParts(`${options.cuts.length} cuts make ${boundaries.length + 1} parts, but ${options.parts} were asked for`);
   } else {
-    const parts = options.parts ?? DEFAULT_PARTS;
+    const parts = options.parts ?? defaultParts(limit);
+    if (limit && options.parts !== undefined) checkEnoughParts(limit, options.parts, initializerBytes(graph, graph.initializers.keys()));
     const weights = schedule.nodes.map((i) => weightOf(balance, costs[i]!));
-    boundaries = choosePartition(weights, boundaryBytes, parts, options.slack ?? 0.1);
+    boundaries = choosePartition(weights, boundaryBytes, parts, options.slack ?? 0.1, limit);
   }
 
   const edges = [0, ...boundaries, m];
@@ -72,10 +88,13 @@ export async function split(model: ModelProto, options: SplitOptions = {}): Prom
     const pg = partGraph(graph, schedule, a, b);
     parts.push(buildPartModel(graph, pg, types, k, count));
     let flops = 0;
-    let paramBytes = 0;
-    for (const i of pg.nodeIndices) {
-      flops += costs[i]!.flops;
-      paramBytes += costs[i]!.paramBytes;
+    for (const i of pg.nodeIndices) flops += costs[i]!.flops;
+    // What the part file holds: each weight once, however many of its nodes read it.
+    const paramBytes = initializerBytes(graph, pg.initializers);
+    // Explicit cuts are taken as given, so the budget is checked here rather than by the partition.
+    if (maxBytes !== undefined && paramBytes > maxBytes) {
+      const Failure = options.cuts?.length ? SplitInvalidCut : SplitInvalidParts;
+      throw new Failure(`part ${k} holds ${formatBytes(paramBytes)} of weights, over the budget of ${formatBytes(maxBytes)}: choose other cuts or more parts`);
     }
     const first = graph.nodes[schedule.nodes[a]!]!;
     const last = graph.nodes[schedule.nodes[b - 1]!]!;
@@ -107,7 +126,24 @@ export async function split(model: ModelProto, options: SplitOptions = {}): Prom
     cuts: boundaries.map((j) => ({ after: graph.nodes[schedule.nodes[j - 1]!]!.name || String(j), live: live[j]!.map(signature), bytes: boundaryBytes[j]! })),
     parts: specs,
   };
-  return { plan, parts };
+  return { plan, parts, sliced };
+}
+
+/**
+ * With a budget and no part count, more parts rather than an error: the default count unless the
+ * weights need more. An explicit count is the caller's choice and is never changed silently.
+ */
+function defaultParts(limit: PartLimit | undefined): number {
+  return limit ? Math.max(DEFAULT_PARTS, minimumParts(limit.bytes, limit.max)) : DEFAULT_PARTS;
+}
+
+function checkEnoughParts(limit: PartLimit, parts: number, total: number): void {
+  const needed = minimumParts(limit.bytes, limit.max);
+  if (needed > parts) {
+    throw new SplitInvalidParts(
+      `keeping every part within ${formatBytes(limit.max)} of weights (the model holds ${formatBytes(total)}) needs at least ${needed} parts; asked for ${parts}`,
+    );
+  }
 }
 
 export function partFileName(index: number, count: number): string {
