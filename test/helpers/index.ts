@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { ModelProto } from "../../src/onnx/proto.js";
 import { encodeModel } from "../../src/onnx/codec.js";
 import { Pipeline, type PipelineMode } from "../../src/runtime/pipeline.js";
@@ -24,20 +24,6 @@ export interface CliResult {
   stderr: string;
 }
 
-// An absolute loader, so that the CLI can run from any working directory.
-const tsxLoader = pathToFileURL(join(repoRoot, "node_modules", "tsx", "dist", "loader.mjs")).href;
-
-/** Runs the CLI from source, as a user would run the `msplit` binary. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
-  const r = spawnSync(process.execPath, ["--import", tsxLoader, join(repoRoot, "src", "cli", "main.ts"), ...args], {
-    cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, ...options.env },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 let built = false;
 
 /** Builds dist/ when it is missing or older than src/ (a test of the shipped binary needs it). */
@@ -54,10 +40,11 @@ function ensureBuilt(): void {
 }
 
 /**
- * Runs the built binary (dist/), as installed: for tests that watch every file a run creates,
- * which running from source through tsx would muddle with its own cache files.
+ * Runs the built binary (dist/) as a user runs `msplit`. `npm test` builds first; a stale dist/
+ * is rebuilt here. From source through tsx each run would cost a second of transpiling, and tsx
+ * leaves cache files that would muddle tests watching every file a run creates.
  */
-export function runBuiltCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
   ensureBuilt();
   const env = { ...process.env, ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];

@@ -32,6 +32,7 @@ export function register(program: Command): void {
       const model = await loadModel(modelPath);
       const maxPartBytes = opts.maxPartMb === undefined ? undefined : Math.floor(opts.maxPartMb * 2 ** 20);
       const result = await split(model, { parts: opts.parts, balance: opts.balance, cuts, maxPartBytes });
+      for (const l of result.sliced ?? []) info(`sliced ${l.node} (${(l.paramBytes / 2 ** 20).toFixed(1)} MiB of weights) into ${l.slices} slices to fit --max-part-mb ${opts.maxPartMb}`);
       if (keySource) {
         const key = await loadKey(keySource);
         const bar = progressBar("sealing", result.parts.length);
