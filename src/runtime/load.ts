@@ -63,9 +63,12 @@ export interface OpenOptions extends Omit<PipelineOptions, "mode"> {
  */
 export async function openPipeline(path: string, options: OpenOptions = {}): Promise<Pipeline> {
   const kind = await pathKind(path);
-  if (kind === "bundle" && options.mode === "stream") {
+  if (kind === "bundle") {
     const opened = await openSealedParts(path, requireKey(path, options.key));
-    return Pipeline.fromProvider(providerOf(opened), { ...options, plan: options.plan ?? opened.plan });
+    const mode = options.mode ?? (opened.partFormat === "ort" ? "chained" : "resident");
+    const plan = options.plan ?? opened.plan;
+    // Parts are decrypted one at a time, each plaintext wiped once its session holds the model.
+    return Pipeline.fromProvider(providerOf(opened), { ...options, mode, plan });
   }
   const { sources, plan } = await readSources(path, options.key);
   const mode = options.mode ?? (sources.some((s) => s.format === "ort") ? "chained" : "resident");

@@ -126,10 +126,44 @@ export class Pipeline {
     return new Pipeline(mode, layout, sessions, pinned, undefined, options);
   }
 
-  /** A streaming pipeline over parts loaded on demand: at most one part is in memory at a time. */
-  static fromProvider(provider: PartProvider, options: PipelineOptions = {}): Pipeline {
+  /**
+   * A pipeline over parts loaded on demand. `stream` (default here): at most one part is in
+   * memory at a time. `chained`: sessions are created part by part, each plaintext buffer wiped
+   * and dropped once its session holds the model. `resident`: all parts are loaded, stitched,
+   * and wiped.
+   */
+  static async fromProvider(provider: PartProvider, options: PipelineOptions = {}): Promise<Pipeline> {
+    const mode = options.mode ?? "stream";
     const layout = checkChain(provider.interfaces, options.plan);
-    return new Pipeline("stream", layout, [], [], provider, options);
+    if (mode === "stream") return new Pipeline(mode, layout, [], [], provider, options);
+    const n = provider.interfaces.length;
+    if (mode === "resident") {
+      const sources: PartSource[] = [];
+      for (let k = 0; k < n; k++) sources.push(await provider.load(k));
+      provider.close?.();
+      return Pipeline.fromParts(sources, options);
+    }
+    const sessions: ort.InferenceSession[] = [];
+    const pinned: PartSource[] = [];
+    try {
+      for (let k = 0; k < n; k++) {
+        const source = await provider.load(k);
+        try {
+          sessions.push(await sessionFor(source, options));
+        } finally {
+          if (source.format === "ort") pinned.push(source);
+          else wipe(source);
+        }
+        options.onPartLoaded?.(k, n);
+      }
+    } catch (e) {
+      await Promise.all(sessions.map((s) => s.release()));
+      for (const p of pinned) wipe(p);
+      provider.close?.();
+      throw e;
+    }
+    provider.close?.();
+    return new Pipeline(mode, layout, sessions, pinned, undefined, options);
   }
 
   static async fromModels(models: readonly ModelProto[], options: PipelineOptions = {}, labels?: readonly string[]): Promise<Pipeline> {
