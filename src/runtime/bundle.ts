@@ -122,3 +122,26 @@ export async function unsealParts(dir: string, keySource: KeySource, outDir: str
 export function providerOf(parts: OpenedParts): PartProvider {
   return { interfaces: parts.interfaces, load: parts.load, close: () => parts.bundle.close() };
 }
+
+/**
+ * For streaming: every part is decrypted into one scratch buffer the size of the largest part, so
+ * the plaintext never needs more memory than that, whatever the garbage collector is doing. A
+ * part is used and wiped before the next one is loaded.
+ */
+export function streamingProviderOf(parts: OpenedParts): PartProvider {
+  const largest = Math.max(...parts.bundle.manifest.parts.map((p) => p.size));
+  let scratch: Buffer | undefined = Buffer.allocUnsafeSlow(largest);
+  return {
+    interfaces: parts.interfaces,
+    load: async (index) => {
+      if (!scratch) throw new UsageError("the bundle was closed");
+      const bytes = await parts.bundle.readPart(index, scratch);
+      return { name: `part ${index}`, bytes, format: parts.partFormat, interface: parts.interfaces[index], sensitive: true };
+    },
+    close: () => {
+      scratch?.fill(0);
+      scratch = undefined;
+      parts.bundle.close();
+    },
+  };
+}

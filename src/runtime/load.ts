@@ -5,7 +5,7 @@ import { HEADER_FILE, type KeySource } from "../seal/index.js";
 import { readPartsDir } from "../split/files.js";
 import type { SplitPlan } from "../split/plan.js";
 import { exists, isDirectory } from "../util/fs.js";
-import { openSealedParts, providerOf } from "./bundle.js";
+import { openSealedParts, providerOf, streamingProviderOf } from "./bundle.js";
 import { Pipeline, type PartSource, type PipelineMode, type PipelineOptions } from "./pipeline.js";
 
 /** What a path names: one model file, a directory of plain parts, or a sealed bundle. */
@@ -68,7 +68,8 @@ export async function openPipeline(path: string, options: OpenOptions = {}): Pro
     const mode = options.mode ?? (opened.partFormat === "ort" ? "chained" : "resident");
     const plan = options.plan ?? opened.plan;
     // Parts are decrypted one at a time, each plaintext wiped once its session holds the model.
-    return Pipeline.fromProvider(providerOf(opened), { ...options, mode, plan });
+    const provider = mode === "stream" ? streamingProviderOf(opened) : providerOf(opened);
+    return Pipeline.fromProvider(provider, { ...options, mode, plan });
   }
   const { sources, plan } = await readSources(path, options.key);
   const mode = options.mode ?? (sources.some((s) => s.format === "ort") ? "chained" : "resident");

@@ -188,16 +188,27 @@ export class Pipeline {
   }
 
   private async runStreamed(k: number, store: Map<string, ort.Tensor>): Promise<Feeds> {
-    const source = await this.provider!.load(k);
+    let source: PartSource | undefined = await this.provider!.load(k);
+    const name = source.name;
+    let session: ort.InferenceSession;
     try {
-      const session = await sessionFor(source, this.settings);
-      try {
-        return await runSession(session, pick(store, this.layout.partInputs[k]!), source.name);
-      } finally {
-        await session.release();
-      }
-    } finally {
+      // A streamed session runs once: packing its weights into a second, faster layout costs a
+      // copy of them in memory (~60 MiB per 64 MiB part) for no repeated use.
+      session = await sessionFor(source, { ...this.settings, configEntries: { "session.disable_prepacking": "1", ...this.settings.configEntries } });
+    } catch (e) {
       wipe(source);
+      throw e;
+    }
+    // onnxruntime holds its own copy of an ONNX part: wipe and drop ours before running, so the
+    // plaintext and the activations are never in memory together. ORT-format bytes stay in use.
+    const inPlace = source.format === "ort" ? source : undefined;
+    if (!inPlace) wipe(source);
+    source = undefined;
+    try {
+      return await runSession(session, pick(store, this.layout.partInputs[k]!), name);
+    } finally {
+      await session.release();
+      if (inPlace) wipe(inPlace);
     }
   }
 

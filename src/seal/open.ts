@@ -24,8 +24,11 @@ export interface OpenedBundle {
   readonly partCount: number;
   /** Authenticated: part files, sizes, hashes, signatures, plan and meta. */
   readonly manifest: BundleManifest;
-  /** Decrypts part `index` into memory (never to disk), verified chunk by chunk, size and SHA-256. */
-  readPart(index: number): Promise<Buffer>;
+  /**
+   * Decrypts part `index` into memory (never to disk), verified chunk by chunk, size and SHA-256.
+   * With `into`, into that buffer (a reusable scratch of at least the part's size) without allocating.
+   */
+  readPart(index: number, into?: Buffer): Promise<Buffer>;
   /**
    * Yields part `index` in authenticated chunks. The part as a whole is valid only once the
    * iteration ends without an error (the final chunk, size and hash are checked last).
@@ -94,9 +97,9 @@ export async function openBundle(dir: string, key: Uint8Array, options: OpenOpti
     partCount: n,
     manifest,
     streamPart,
-    readPart: async (index) => {
+    readPart: async (index, into) => {
       live(index);
-      return collectChunks(streamPart(index), manifest.parts[index]!.size);
+      return collectChunks(streamPart(index), manifest.parts[index]!.size, into);
     },
     close: () => {
       closed = true;

@@ -61,9 +61,13 @@ export async function* openChunks(
   }
 }
 
-/** Drains `chunks` into one buffer of exactly `size` bytes, zeroing the pieces and, on failure, the result. */
-export async function collectChunks(chunks: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafeSlow(size);
+/**
+ * Drains `chunks` into one buffer of exactly `size` bytes, zeroing the pieces and, on failure, the
+ * result. With `into` (at least `size` bytes) the plaintext lands there, with no new allocation.
+ */
+export async function collectChunks(chunks: AsyncIterable<Buffer>, size: number, into?: Buffer): Promise<Buffer> {
+  if (into && into.byteLength < size) throw new RangeError(`target buffer of ${into.byteLength} bytes for ${size} bytes`);
+  const out = into ? into.subarray(0, size) : Buffer.allocUnsafeSlow(size);
   let off = 0;
   try {
     for await (const c of chunks) {

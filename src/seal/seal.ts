@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { IoError, MsplitError, UsageError } from "../errors.js";
 import { randomPartName, shuffled, zeroize } from "./bytes.js";
-import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "./dir.js";
+import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
 import {
   encodeHeader,
   encodePartHeader,

@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { IoError, MsplitError } from "../errors.js";
-import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "./dir.js";
+import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
 import { openBundle, type OpenOptions } from "./open.js";
 
 export interface UnsealResult {

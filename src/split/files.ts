@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { IoError, OutputExists, PartsMismatch } from "../errors.js";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { IoError, MsplitError, PartsMismatch } from "../errors.js";
 import { encodeModelChunks } from "../onnx/codec.js";
-import { writeChunks } from "../util/fs.js";
+import { assertAbsentOrEmpty, commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
 import { parsePlan, type SplitPlan } from "./plan.js";
 import type { SplitResult } from "./split.js";
 
@@ -14,37 +13,23 @@ export const PLAN_FILE = "plan.json";
  * into a hidden sibling first and renamed into place, so a failure leaves nothing behind.
  */
 export async function writeSplit(dir: string, result: SplitResult, onPart?: (index: number) => void): Promise<void> {
-  await assertWritableDir(dir);
-  const tmp = join(dirname(dir), `.${basename(dir)}.${randomBytes(6).toString("hex")}.tmp`);
+  const tmp = await createStagingDir(dir, 0o755);
   try {
-    await mkdir(tmp, { recursive: true });
     for (let i = 0; i < result.parts.length; i++) {
-      const fh = await open(join(tmp, result.plan.parts[i]!.file), "wx");
-      try {
-        await writeChunks(fh, encodeModelChunks(result.parts[i]!));
-      } finally {
-        await fh.close();
-      }
+      await writeNewFile(join(tmp, result.plan.parts[i]!.file), encodeModelChunks(result.parts[i]!), 0o644);
       onPart?.(i);
     }
-    await writeFile(join(tmp, PLAN_FILE), `${JSON.stringify(result.plan, null, 2)}\n`);
-    await rm(dir, { recursive: true, force: true }); // only ever an empty directory here
-    await rename(tmp, dir);
+    await writeNewFile(join(tmp, PLAN_FILE), [Buffer.from(`${JSON.stringify(result.plan, null, 2)}\n`)], 0o644);
+    await commitStagingDir(tmp, dir);
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    await discardStagingDir(tmp);
+    if (e instanceof MsplitError) throw e;
     throw new IoError(`cannot write parts to ${dir}: ${(e as Error).message}`, { cause: e });
   }
 }
 
-export async function assertWritableDir(dir: string): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch {
-    return;
-  }
-  if (entries.length > 0) throw new OutputExists(`${dir} exists and is not empty; choose a new output directory`);
-}
+/** Refuses an output directory that exists and is not empty (before any work is done). */
+export const assertWritableDir = assertAbsentOrEmpty;
 
 export interface PartsOnDisk {
   plan: SplitPlan | undefined;

@@ -74,7 +74,7 @@ export async function writeNewFile(
   }
 }
 
-async function assertAbsentOrEmpty(dir: string): Promise<void> {
+export async function assertAbsentOrEmpty(dir: string): Promise<void> {
   let entries: string[];
   try {
     entries = await readdir(dir);
