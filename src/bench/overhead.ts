@@ -12,6 +12,8 @@ export interface OverheadOptions {
   runs?: number;
   warmup?: number;
   threads?: number;
+  /** Balance slack handed to the splitter (default 0.1). */
+  slack?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -31,6 +33,7 @@ export interface OverheadResult {
   whole_mad_ms: number;
   chained_mad_ms: number;
   split_ms: number;
+  slack: number;
   max_abs_diff: number;
 }
 
@@ -47,7 +50,7 @@ export async function benchOverhead(target: string, options: OverheadOptions = {
   say(`loading ${target}`);
   const model: ModelProto = isZooName(target) ? buildZoo(target, 0) : await loadModel(target);
   const t0 = performance.now();
-  const result = await split(model, { parts });
+  const result = await split(model, { parts, slack: options.slack });
   const splitMs = performance.now() - t0;
   const settings = { intraOpThreads: threads };
   say("creating sessions");
@@ -104,6 +107,7 @@ export async function benchOverhead(target: string, options: OverheadOptions = {
     whole_mad_ms: round(mad(times.whole)),
     chained_mad_ms: round(mad(times.chained)),
     split_ms: round(splitMs, 1),
+    slack: options.slack ?? 0.1,
     max_abs_diff: diff,
   };
 }

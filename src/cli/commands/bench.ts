@@ -16,8 +16,9 @@ export function register(program: Command): void {
     .option("--runs <n>", "measured runs per variant", parseIntArg(1), 30)
     .option("--warmup <n>", "unmeasured runs first", parseIntArg(0), 3)
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
+    .option("--slack <fraction>", "the splitter's balance slack (see split --help)", Number, 0.1)
     .option("--json", "print one JSON object on stdout")
-    .action(async (target: string, opts: { parts: number; runs: number; warmup: number; threads: number; json?: boolean }) => {
+    .action(async (target: string, opts: { parts: number; runs: number; warmup: number; threads: number; slack: number; json?: boolean }) => {
       const r = await benchOverhead(target, { ...opts, onProgress: opts.json ? undefined : info });
       if (opts.json) return printJson(r);
       info(

@@ -17,13 +17,14 @@ export function register(program: Command): void {
     .argument("<model>", "ONNX model file")
     .option("--parts <n>", `number of parts (default ${DEFAULT_PARTS})`, parseIntArg(-1_000_000_000))
     .addOption(new Option("--balance <cost>", "what to balance parts by").choices(["flops", "params", "layers"]).default("flops"))
+    .option("--slack <fraction>", "imbalance accepted to get cheaper boundaries: 0.1 lets parts be 10% heavier than the best balance", Number, 0.1)
     .option("--cuts <tensors>", "explicit cut points: comma-separated tensor names (cut after each one's producer)")
     .option("--max-part-mb <mb>", "no part may hold more weights than this (large layers are split inside themselves)", Number)
     .option("--seal", "seal the parts into an encrypted bundle at once (plain parts never touch the disk)")
     .addOption(partFormatOption())
     .requiredOption("-o, --output <dir>", "directory for the parts and plan.json, or the bundle (must not exist or be empty)");
   for (const o of keyOptions()) cmd.addOption(o);
-  cmd.action(async (modelPath: string, opts: KeyFlags & { parts?: number; balance: Balance; cuts?: string; output: string; maxPartMb?: number; seal?: boolean; partFormat: "onnx" | "ort" }) => {
+  cmd.action(async (modelPath: string, opts: KeyFlags & { parts?: number; slack: number; balance: Balance; cuts?: string; output: string; maxPartMb?: number; seal?: boolean; partFormat: "onnx" | "ort" }) => {
       const cuts = opts.cuts?.split(",").map((s) => s.trim()).filter((s) => s !== "");
       if (opts.maxPartMb !== undefined && !(opts.maxPartMb > 0)) throw new UsageError("--max-part-mb must be a positive number");
       const keySource = opts.seal ? requireKeySource(opts) : undefined;
@@ -31,7 +32,8 @@ export function register(program: Command): void {
       await assertWritableDir(opts.output);
       const model = await loadModel(modelPath);
       const maxPartBytes = opts.maxPartMb === undefined ? undefined : Math.floor(opts.maxPartMb * 2 ** 20);
-      const result = await split(model, { parts: opts.parts, balance: opts.balance, cuts, maxPartBytes });
+      if (!(opts.slack >= 0)) throw new UsageError("--slack must be a number >= 0");
+      const result = await split(model, { parts: opts.parts, balance: opts.balance, cuts, maxPartBytes, slack: opts.slack });
       for (const l of result.sliced ?? []) info(`sliced ${l.node} (${(l.paramBytes / 2 ** 20).toFixed(1)} MiB of weights) into ${l.slices} slices to fit --max-part-mb ${opts.maxPartMb}`);
       if (keySource) {
         const key = await loadKey(keySource);
