@@ -82,3 +82,21 @@ test("zoo writes a model with torchvision-named weights and the help texts exist
     assert.match(h.stdout, /Usage: msplit/);
   }
 });
+
+test("split --max-part-mb --seal, then run --stream: bounded parts give PyTorch's logits", async () => {
+  const key = join(dir.path, "stream.key");
+  assert.equal(runCli(["keygen", "-o", key]).status, 0);
+  const bundle = join(dir.path, "stream-bundle");
+  const s = runCli(["split", fixture("squeezenet1_1.onnx"), "--parts", "6", "--max-part-mb", "1", "--seal", "--key", key, "-o", bundle]);
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stderr, /sliced .* into \d+ slices/);
+  const out = join(dir.path, "stream-out.npy");
+  const r = runCli(["run", bundle, "--key", key, "--stream", "--input", fixture("squeezenet1_1.input.npy"), "--output", out]);
+  assert.equal(r.status, 0, r.stderr);
+  const got = parseNpy(readFileSync(out));
+  const want = parseNpy(readFileSync(fixture("squeezenet1_1.logits.npy")));
+  assert.ok(compareOutputs(want.data, got.data).relative <= 1e-4);
+  const bad = runCli(["split", fixture("squeezenet1_1.onnx"), "--parts", "2", "--max-part-mb", "1", "-o", join(dir.path, "too-few")]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr.trim(), /^msplit: ERR_SPLIT_INVALID_PARTS: .*at least \d+ parts/);
+});
