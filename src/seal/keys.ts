@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { type FileHandle, open, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import { IoError, OutputExists } from "../errors.js";
 import { zeroize } from "./bytes.js";
 import { KeyInvalid, KeyPermissions } from "./errors.js";
@@ -83,6 +84,8 @@ export async function generateKey(path: string, options: GenerateKeyOptions = {}
 async function writeNewKeyFile(path: string, bytes: Uint8Array): Promise<void> {
   let fh: FileHandle;
   try {
+    // A missing directory (e.g. secrets/) is created private to its owner.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     fh = await open(path, "wx", 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -32,6 +32,14 @@ test("generateKey writes 32 random bytes with mode 0600 and refuses to overwrite
   assert.ok((await loadKey({ kind: "file", path })).equals(before));
 });
 
+test("generateKey creates a missing directory, private to its owner", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "secrets", "model.key");
+  await generateKey(path);
+  assert.equal((await stat(join(dir, "secrets"))).mode & 0o777, 0o700);
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+});
+
 test("loadKey from an environment variable", async () => {
   const dir = await tempDir();
   const path = join(dir, "k");
