@@ -1,5 +1,5 @@
 import { ort } from "../ort.js";
-import { SeededRandom } from "../zoo/init.js";
+import { SeededRandom } from "../util/random.js";
 
 /** A reproducible pseudo-random float32 input (standard normal), for checks and benchmarks. */
 export function seededInput(dims: readonly number[], seed = 1234): ort.Tensor {
