@@ -30,36 +30,39 @@ export interface PartHeader {
   raw: Buffer;
 }
 
-export function encodeHeader(id: Uint8Array, keyCheck: Uint8Array): Buffer {
-  const b = Buffer.alloc(HEADER_SIZE);
-  HEADER_MAGIC.copy(b, 0);
+/** Both headers share one layout: magic (8), version u16be, reserved u16 = 0, bundle id (16), then a key check or tag. */
+function encodeFixed(magic: Buffer, size: number, id: Uint8Array, tail: Uint8Array): Buffer {
+  const b = Buffer.alloc(size);
+  magic.copy(b, 0);
   b.writeUInt16BE(FORMAT_VERSION, 8);
   b.writeUInt16BE(0, 10);
   b.set(id, 12);
-  b.set(keyCheck, 28);
+  b.set(tail, 28);
   return b;
+}
+
+function parseFixed(bytes: Uint8Array, magic: Buffer, size: number, where: string, what: string): { id: Buffer; tail: Buffer; raw: Buffer } {
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, size));
+  checkPreamble(raw, magic, size, where, what);
+  return { id: Buffer.from(raw.subarray(12, 28)), tail: Buffer.from(raw.subarray(28, size)), raw: Buffer.from(raw) };
+}
+
+export function encodeHeader(id: Uint8Array, keyCheck: Uint8Array): Buffer {
+  return encodeFixed(HEADER_MAGIC, HEADER_SIZE, id, keyCheck);
 }
 
 export function parseHeader(bytes: Uint8Array, where: string): BundleHeader {
-  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, HEADER_SIZE));
-  checkPreamble(raw, HEADER_MAGIC, HEADER_SIZE, where, "an msplit bundle header");
-  return { id: Buffer.from(raw.subarray(12, 28)), keyCheck: Buffer.from(raw.subarray(28, 60)), raw: Buffer.from(raw) };
+  const { id, tail, raw } = parseFixed(bytes, HEADER_MAGIC, HEADER_SIZE, where, "an msplit bundle header");
+  return { id, keyCheck: tail, raw };
 }
 
 export function encodePartHeader(id: Uint8Array, tag: Uint8Array): Buffer {
-  const b = Buffer.alloc(PART_HEADER_SIZE);
-  PART_MAGIC.copy(b, 0);
-  b.writeUInt16BE(FORMAT_VERSION, 8);
-  b.writeUInt16BE(0, 10);
-  b.set(id, 12);
-  b.set(tag, 28);
-  return b;
+  return encodeFixed(PART_MAGIC, PART_HEADER_SIZE, id, tag);
 }
 
 export function parsePartHeader(bytes: Uint8Array, where: string): PartHeader {
-  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PART_HEADER_SIZE));
-  checkPreamble(raw, PART_MAGIC, PART_HEADER_SIZE, where, "an msplit part file");
-  return { id: Buffer.from(raw.subarray(12, 28)), tag: Buffer.from(raw.subarray(28, 44)), raw: Buffer.from(raw) };
+  const { id, tail, raw } = parseFixed(bytes, PART_MAGIC, PART_HEADER_SIZE, where, "an msplit part file");
+  return { id, tag: tail, raw };
 }
 
 /** Associated data of every chunk of part `index` of `count`. */
