@@ -4,6 +4,7 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { IoError, OnnxInvalid } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { DataLocation, GraphProtoSchema, type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema } from "./proto.js";
+import { lazyPayload, type Piece, pieceLength, readRange } from "./payload.js";
 import { allTensorsOf } from "./walk.js";
 
 /**
@@ -25,38 +26,44 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
 /** Tensors at least this big are spliced into the output instead of going through the encoder. */
 const SPLICE_THRESHOLD = 4096;
 
-/**
- * Encodes a ModelProto into one buffer. See `encodeModelChunks`.
- */
+/** Encodes a ModelProto into one buffer. See `encodeModelPieces`. */
 export function encodeModel(model: ModelProto): Uint8Array {
   const chunks = encodeModelChunks(model);
   if (chunks.length === 1) return chunks[0]!;
   return Buffer.concat(chunks);
 }
 
-/**
- * Encodes a ModelProto as a list of chunks whose concatenation is the encoded model. The protobuf
- * library encodes everything but the payloads of large initializers, which are returned as views
- * of the tensors' own bytes: writing a model to a file copies each weight once, into the file,
- * instead of several times through a growing buffer. Protobuf allows fields in any order, so the
- * graph goes last in the model and the large initializers last in the graph.
- */
+/** The encoded model as in-memory chunks (lazily loaded weights are read in). */
 export function encodeModelChunks(model: ModelProto): Uint8Array[] {
+  return encodeModelPieces(model).map((p) => (p instanceof Uint8Array ? p : readRange(p)));
+}
+
+/**
+ * Encodes a ModelProto as pieces whose concatenation is the encoded model. The protobuf library
+ * encodes everything but the payloads of large initializers, which are returned as views of the
+ * tensors' own bytes, or as ranges of the file they were lazily loaded from: writing a model
+ * copies each weight once, into the file, instead of several times through a growing buffer.
+ * Protobuf allows fields in any order, so the graph goes last in the model and the large
+ * initializers last in the graph.
+ */
+export function encodeModelPieces(model: ModelProto): Piece[] {
   const graph = model.graph;
-  const big = graph ? graph.initializer.filter((t) => t.rawData.byteLength >= SPLICE_THRESHOLD) : [];
+  const payloadOf = (t: TensorProto): Piece => lazyPayload(t) ?? t.rawData;
+  const big = graph ? graph.initializer.filter((t) => lazyPayload(t) !== undefined || t.rawData.byteLength >= SPLICE_THRESHOLD) : [];
   if (!graph || big.length === 0) return [toBinary(ModelProtoSchema, model, { writeUnknownFields: true })];
   const bigSet = new Set(big);
   const head = toBinary(ModelProtoSchema, { ...model, graph: undefined }, { writeUnknownFields: true });
   const graphHead = toBinary(GraphProtoSchema, { ...graph, initializer: graph.initializer.filter((t) => !bigSet.has(t)) }, { writeUnknownFields: true });
   const tensorHeads = big.map((t) => toBinary(TensorProtoSchema, { ...t, rawData: new Uint8Array(0) }, { writeUnknownFields: true }));
   // ModelProto.graph is field 7, GraphProto.initializer field 5, TensorProto.raw_data field 9; all length-delimited.
-  const tensorLens = big.map((t, i) => tensorHeads[i]!.byteLength + 1 + varintSize(t.rawData.byteLength) + t.rawData.byteLength);
+  const payloadLens = big.map((t) => pieceLength(payloadOf(t)));
+  const tensorLens = big.map((_, i) => tensorHeads[i]!.byteLength + 1 + varintSize(payloadLens[i]!) + payloadLens[i]!);
   const graphLen = graphHead.byteLength + tensorLens.reduce((s, n) => s + 1 + varintSize(n) + n, 0);
-  const chunks: Uint8Array[] = [head, lengthDelimitedKey(7, graphLen), graphHead];
+  const pieces: Piece[] = [head, lengthDelimitedKey(7, graphLen), graphHead];
   big.forEach((t, i) => {
-    chunks.push(lengthDelimitedKey(5, tensorLens[i]!), tensorHeads[i]!, lengthDelimitedKey(9, t.rawData.byteLength), t.rawData);
+    pieces.push(lengthDelimitedKey(5, tensorLens[i]!), tensorHeads[i]!, lengthDelimitedKey(9, payloadLens[i]!), payloadOf(t));
   });
-  return chunks;
+  return pieces;
 }
 
 /** The tag of a length-delimited field followed by the length varint. */
@@ -81,7 +88,7 @@ function varintSize(v: number): number {
 }
 
 /** Structural sanity that protobuf decoding alone cannot give (random bytes often decode). */
-function checkModelShape(model: ModelProto): void {
+export function checkModelShape(model: ModelProto): void {
   const g = model.graph;
   if (!g) throw new OnnxInvalid("not an ONNX model: it has no graph");
   if (model.irVersion <= 0n || model.irVersion > 100n)

@@ -1,4 +1,5 @@
 import { OnnxInvalid, OnnxUnsupported } from "../errors.js";
+import { lazyPayload, readRange } from "./payload.js";
 import { create, DataType, type TensorProto, TensorProtoSchema } from "./proto.js";
 
 /** Bytes per element; 0 for STRING (variable) and undefined for types msplit does not know. */
@@ -77,10 +78,12 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   if (t.dataType !== DataType.FLOAT)
     throw new OnnxUnsupported(`tensor '${t.name}' is ${dataTypeName(t.dataType)}, expected float`);
   const n = numElements(t.dims);
-  if (t.rawData.byteLength > 0) {
-    if (t.rawData.byteLength !== n * 4)
-      throw new OnnxInvalid(`tensor '${t.name}' holds ${t.rawData.byteLength} bytes, its shape needs ${n * 4}`);
-    return new Float32Array(alignedCopy(t.rawData));
+  const lazy = lazyPayload(t);
+  const raw = lazy ? readRange(lazy) : t.rawData;
+  if (raw.byteLength > 0) {
+    if (raw.byteLength !== n * 4)
+      throw new OnnxInvalid(`tensor '${t.name}' holds ${raw.byteLength} bytes, its shape needs ${n * 4}`);
+    return new Float32Array(alignedCopy(raw));
   }
   if (t.floatData.length !== n)
     throw new OnnxInvalid(`tensor '${t.name}' holds ${t.floatData.length} floats, its shape needs ${n}`);

@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { IoError, MsplitError, PartsMismatch } from "../errors.js";
-import { encodeModelChunks } from "../onnx/codec.js";
+import { encodeModelPieces } from "../onnx/codec.js";
+import { writePieces } from "../onnx/payload.js";
 import { assertAbsentOrEmpty, commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
 import { parsePlan, type SplitPlan } from "./plan.js";
 import type { SplitResult } from "./split.js";
@@ -16,7 +17,7 @@ export async function writeSplit(dir: string, result: SplitResult, onPart?: (ind
   const tmp = await createStagingDir(dir, 0o755);
   try {
     for (let i = 0; i < result.parts.length; i++) {
-      await writeNewFile(join(tmp, result.plan.parts[i]!.file), encodeModelChunks(result.parts[i]!), 0o644);
+      await writePieces(join(tmp, result.plan.parts[i]!.file), encodeModelPieces(result.parts[i]!));
       onPart?.(i);
     }
     await writeNewFile(join(tmp, PLAN_FILE), [Buffer.from(`${JSON.stringify(result.plan, null, 2)}\n`)], 0o644);

@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { encodeModel, loadModel } from "../../onnx/codec.js";
+import { loadModelLazy } from "../../onnx/lazy.js";
 import { sealParts } from "../../runtime/bundle.js";
 import { loadKey, zeroize } from "../../seal/index.js";
 import { assertWritableDir, writeSplit } from "../../split/files.js";
@@ -30,8 +31,10 @@ export function register(program: Command): void {
       const keySource = opts.seal ? requireKeySource(opts) : undefined;
       if (!opts.seal && (opts.key || opts.kek)) throw new UsageError("--key is used with --seal");
       await assertWritableDir(opts.output);
-      const model = await loadModel(modelPath);
       const maxPartBytes = opts.maxPartMb === undefined ? undefined : Math.floor(opts.maxPartMb * 2 ** 20);
+      // Slicing large layers needs their weights in memory; otherwise they stay in the file and
+      // are copied straight into the part files.
+      const model = maxPartBytes === undefined && !opts.seal ? await loadModelLazy(modelPath) : await loadModel(modelPath);
       if (!(opts.slack >= 0)) throw new UsageError("--slack must be a number >= 0");
       const result = await split(model, { parts: opts.parts, balance: opts.balance, cuts, maxPartBytes, slack: opts.slack });
       for (const l of result.sliced ?? []) info(`sliced ${l.node} (${(l.paramBytes / 2 ** 20).toFixed(1)} MiB of weights) into ${l.slices} slices to fit --max-part-mb ${opts.maxPartMb}`);
