@@ -6,7 +6,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { encodeModel, loadModel } from "../../src/onnx/codec.js";
 import { loadModelLazy } from "../../src/onnx/lazy.js";
 import { lazyPayload } from "../../src/onnx/payload.js";
-import { ModelProtoSchema } from "../../src/onnx/proto.js";
+import { type ModelProto, ModelProtoSchema, type TensorProto } from "../../src/onnx/proto.js";
 import { writeSplit } from "../../src/split/files.js";
 import { split } from "../../src/split/split.js";
 import { sharedDir, tempDir } from "../helpers/index.js";
@@ -15,7 +15,7 @@ const dir = tempDir();
 after(() => dir.cleanup());
 const modelPath = join(sharedDir, "fixtures", "torch", "squeezenet1_1.onnx");
 
-const byName = (m: { graph?: { initializer: { name: string }[] } }) => [...m.graph!.initializer].sort((a, b) => a.name.localeCompare(b.name));
+const byName = (m: ModelProto): TensorProto[] => [...m.graph!.initializer].sort((a, b) => a.name.localeCompare(b.name));
 
 test("a lazily loaded model is the same model, with large weights left in the file", async () => {
   const eager = await loadModel(modelPath);
