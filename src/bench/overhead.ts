@@ -3,9 +3,10 @@ import { encodeModel, loadModel } from "../onnx/codec.js";
 import type { ModelProto } from "../onnx/proto.js";
 import { Pipeline } from "../runtime/pipeline.js";
 import { seededInput } from "../runtime/inputs.js";
+import { compareOutputs } from "../runtime/tensors.js";
 import { split } from "../split/split.js";
 import { buildZoo, isZooName } from "../zoo/index.js";
-import { mad, median, round } from "./stats.js";
+import { mad, median, round } from "../util/stats.js";
 
 export interface OverheadOptions {
   parts?: number;
@@ -83,11 +84,7 @@ export async function benchOverhead(target: string, options: OverheadOptions = {
     await Promise.all(Object.values(pipelines).map((p) => p.release()));
   }
   const ref = outputs.whole!.data as Float32Array;
-  let diff = 0;
-  for (const key of ["resident", "chained"] as const) {
-    const d = outputs[key]!.data as Float32Array;
-    for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs(ref[i]! - d[i]!));
-  }
+  const diff = Math.max(...(["resident", "chained"] as const).map((key) => compareOutputs(ref, outputs[key]!.data as Float32Array).maxAbsDiff));
   const w = median(times.whole);
   const res = median(times.resident);
   const ch = median(times.chained);

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
+import { median } from "../util/stats.js";
 import { collectChunks, memorySource, openChunks } from "./reader.js";
 import { sealStream } from "./stream.js";
 
@@ -87,11 +88,6 @@ async function* tap(chunks: AsyncIterable<Buffer>, f: (c: Buffer) => void): Asyn
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 // `node --import tsx src/seal/bench.ts [MiB]` prints one JSON line.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

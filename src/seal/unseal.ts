@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { IoError, MsplitError } from "../errors.js";
+import { PLAN_FILE } from "../split/files.js";
 import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
 import { openBundle, type OpenOptions } from "./open.js";
 
@@ -9,7 +10,8 @@ export interface UnsealResult {
   files: string[];
 }
 
-export const PLAN_FILE = "plan.json";
+// The plain parts directory is what split writes and the runtime reads: same plan file name.
+export { PLAN_FILE };
 
 /** `part-00.onnx`, `part-01.onnx`, ...: wide enough for the part count. */
 export function plainPartName(index: number, count: number): string {
