@@ -52,11 +52,6 @@ function splitTime() {
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const mib = (kib) => (kib / 1024).toFixed(0);
 
 function seal() {
@@ -104,7 +99,8 @@ function seal() {
     const bundle = join(dir, "vgg16-64");
     msplit(["split", vgg, "--parts", "12", "--max-part-mb", "64", "--seal", "--key", key, "-o", bundle]);
     const input = join(dir, "input.npy");
-    writeFileSync(input, npy1x3x224());
+    const n = 3 * 224 * 224;
+    writeFileSync(input, encodeNpy({ shape: [1, 3, 224, 224], data: Float32Array.from({ length: n }, (_, i) => Math.sin(i / 97)) }));
     const runs = [
       ["unsplit, one session", [vgg]],
       ["12 parts, all resident", [bundle, "--key", key, "--mode", "chained"]],
@@ -129,23 +125,13 @@ function seal() {
   }
 }
 
-/** A [1, 3, 224, 224] float32 .npy of a smooth pattern (the values do not matter here). */
-function npy1x3x224() {
-  const n = 3 * 224 * 224;
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = Math.sin(i / 97);
-  let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 224, 224), }";
-  header += " ".repeat((64 - ((10 + header.length + 1) % 64)) % 64) + "\n";
-  const head = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer)]);
-}
-
 if (!existsSync(cli)) {
   console.error("dist/ is missing: run `npm run build` first");
   process.exit(1);
 }
+// The built library's own helpers, so the numbers are computed as msplit computes them.
+const { median } = await import("../dist/util/stats.js");
+const { encodeNpy } = await import("../dist/runtime/npy.js");
 const suite = process.argv[2] ?? "all";
 const suites = { overhead, split: splitTime, seal };
 if (suite === "all") {
