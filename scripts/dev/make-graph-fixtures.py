@@ -1,5 +1,5 @@
 """Dev-only: exports small PyTorch models whose graphs stress the splitter (dense concatenations,
-inception branches, channel shuffles, LayerNorm/attention, a multi-output model), with an input
+inception branches, channel shuffles, LayerNorm/attention, a multi-output model, MobileNetV3 at half width), with an input
 and PyTorch's own output, into test/fixtures/graphs/. Run with Debian's Python:
     /usr/bin/python3 scripts/dev/make-graph-fixtures.py
 msplit's tests read the committed files and never need Python."""
@@ -56,6 +56,8 @@ def models():
     yield "shufflenet_tiny", ShuffleNetV2([2, 2, 2], [8, 16, 32, 64, 128], num_classes=10), (1, 3, 64, 64), 13
     yield "vit_tiny", VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10), (1, 3, 32, 32), 17
     yield "two_heads", TwoHeads(), (1, 3, 16, 16), 13
+    # MobileNetV3's idioms (Hardswish, Hardsigmoid squeeze-excitation, global pooling) at a fixture's size.
+    yield "mobilenet_v3_tiny", torchvision.models.mobilenet_v3_small(width_mult=0.5, num_classes=100), (1, 3, 96, 96), 13
 
 
 def main():

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { runCli, sharedDir, tempDir } from "../helpers/index.js";
+import { fixturesDir, runCli, tempDir } from "../helpers/index.js";
 
 /** Bad input: one line on stderr with a stable code, a non-zero exit, nothing left behind. */
 const dir = tempDir();
-const model = join(sharedDir, "fixtures", "torch", "squeezenet1_1.onnx");
+const model = join(fixturesDir, "torch", "squeezenet1_1.onnx");
 
 before(() => {
   writeFileSync(join(dir.path, "not-onnx.onnx"), "this is not a model\n");

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { parseNpy } from "../../src/runtime/npy.js";
 import { compareOutputs } from "../../src/runtime/tensors.js";
-import { repoRoot, runCli, sharedDir, tempDir } from "../helpers/index.js";
+import { fixturesDir, repoRoot, runCli, tempDir } from "../helpers/index.js";
 
 const dir = tempDir();
 after(() => dir.cleanup());
-const fixture = (f: string) => join(sharedDir, "fixtures", "torch", f);
+const fixture = (f: string) => join(fixturesDir, "torch", f);
 
 test("split -> inspect -> run -> verify -> infer on a PyTorch export", () => {
   const parts = join(dir.path, "parts");

@@ -10,7 +10,6 @@ import type { SplitResult } from "../../src/split/split.js";
 import type * as ort from "onnxruntime-node";
 
 export const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-export const sharedDir = resolve(repoRoot, "..", "shared");
 export const fixturesDir = join(repoRoot, "test", "fixtures");
 
 export function tempDir(prefix = "msplit-test-"): { path: string; cleanup: () => void } {

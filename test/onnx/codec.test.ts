@@ -9,7 +9,7 @@ import { decodeModel, encodeModel, loadModel } from "../../src/onnx/codec.js";
 import { create, DataLocation, DataType, ModelProtoSchema, StringStringEntryProtoSchema, TensorProtoSchema } from "../../src/onnx/proto.js";
 import { floatTensor, tensorToFloat32 } from "../../src/onnx/tensor.js";
 import { valueInfo } from "../../src/onnx/types.js";
-import { sharedDir, tempDir } from "../helpers/index.js";
+import { fixturesDir, repoRoot, tempDir } from "../helpers/index.js";
 
 function smallModel() {
   const g = new GraphBuilder("tiny");
@@ -110,10 +110,10 @@ test("models with external data files load, and locations cannot escape the mode
 });
 
 test("malformed input is ERR_ONNX_INVALID, never a crash", () => {
-  const good = readFileSync(join(sharedDir, "fixtures", "torch", "squeezenet1_1.onnx"));
+  const good = readFileSync(join(fixturesDir, "torch", "squeezenet1_1.onnx"));
   const bad: [string, Uint8Array][] = [
     ["empty", new Uint8Array(0)],
-    ["jpeg", readFileSync(join(sharedDir, "data", "chelsea.jpg"))],
+    ["jpeg", readFileSync(join(repoRoot, "assets", "chelsea.jpg"))],
     ["text", Buffer.from("hello, I am not a model\n")],
     ["truncated", good.subarray(0, Math.floor(good.length / 2))],
     ["truncated by one byte", good.subarray(0, good.length - 1)],

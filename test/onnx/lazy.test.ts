@@ -9,11 +9,11 @@ import { lazyPayload } from "../../src/onnx/payload.js";
 import { type ModelProto, ModelProtoSchema, type TensorProto } from "../../src/onnx/proto.js";
 import { writeSplit } from "../../src/split/files.js";
 import { split } from "../../src/split/split.js";
-import { sharedDir, tempDir } from "../helpers/index.js";
+import { fixturesDir, tempDir } from "../helpers/index.js";
 
 const dir = tempDir();
 after(() => dir.cleanup());
-const modelPath = join(sharedDir, "fixtures", "torch", "squeezenet1_1.onnx");
+const modelPath = join(fixturesDir, "torch", "squeezenet1_1.onnx");
 
 const byName = (m: ModelProto): TensorProto[] => [...m.graph!.initializer].sort((a, b) => a.name.localeCompare(b.name));
 

@@ -8,9 +8,9 @@ import type { SplitPlan } from "../../src/split/plan.js";
 
 const checkChain = (parts: ModelProto[], plan?: SplitPlan) => checkInterfaces(parts.map((p, k) => interfaceOfModel(p, `part ${k}`)), plan);
 import { split } from "../../src/split/split.js";
-import { sharedDir } from "../helpers/index.js";
+import { fixturesDir } from "../helpers/index.js";
 
-const modelPath = join(sharedDir, "fixtures", "torch", "mobilenet_v3_small.onnx");
+const modelPath = join(fixturesDir, "graphs", "mobilenet_v3_tiny.onnx");
 
 test("parts that do not fit together are refused, with or without a plan", async () => {
   const model = await loadModel(modelPath);

@@ -6,10 +6,10 @@ import { formatResult, softmax, topK } from "../../src/runtime/classify.js";
 import { encodeNpy, parseNpy } from "../../src/runtime/npy.js";
 import { preprocessImage, roundHalfEven } from "../../src/runtime/preprocess.js";
 import { resizeBilinearLikePillow } from "../../src/runtime/resample.js";
-import { repoRoot, sharedDir } from "../helpers/index.js";
+import { fixturesDir, repoRoot } from "../helpers/index.js";
 
 test("preprocessing matches torchvision's within the documented tolerance", async () => {
-  const want = parseNpy(readFileSync(join(sharedDir, "data", "chelsea.preprocessed.npy")));
+  const want = parseNpy(readFileSync(join(fixturesDir, "data", "chelsea.preprocessed.npy")));
   const got = await preprocessImage(join(repoRoot, "assets", "chelsea.jpg"));
   assert.deepEqual(got.shape, want.shape);
   let max = 0;

@@ -10,16 +10,16 @@ import { Pipeline } from "../../src/runtime/pipeline.js";
 import { toOrtTensor } from "../../src/runtime/tensors.js";
 import { generateKey, loadKey } from "../../src/seal/index.js";
 import { split } from "../../src/split/split.js";
-import { repoRoot, runCli, sharedDir, tempDir } from "../helpers/index.js";
+import { fixturesDir, repoRoot, runCli, tempDir } from "../helpers/index.js";
 
 const dir = tempDir();
-const torch = join(sharedDir, "fixtures", "torch");
+const torch = join(fixturesDir, "torch");
 const keyFile = join(dir.path, "model.key");
 const bundle = join(dir.path, "bundle");
 
 before(async () => {
   await generateKey(keyFile);
-  const r = runCli(["split", join(torch, "mobilenet_v3_small.onnx"), "--parts", "5", "--seal", "--key", keyFile, "-o", bundle]);
+  const r = runCli(["split", join(torch, "squeezenet1_1.onnx"), "--parts", "5", "--seal", "--key", keyFile, "-o", bundle]);
   assert.equal(r.status, 0, r.stderr);
 });
 after(() => dir.cleanup());
@@ -35,8 +35,8 @@ function listTree(root: string): string[] {
 }
 
 test("sealed parts give exactly the plain chain's output, in every mode and part format", async () => {
-  const model = await loadModel(join(torch, "mobilenet_v3_small.onnx"));
-  const input = toOrtTensor(await readNpy(join(torch, "mobilenet_v3_small.input.npy")));
+  const model = await loadModel(join(torch, "squeezenet1_1.onnx"));
+  const input = toOrtTensor(await readNpy(join(torch, "squeezenet1_1.input.npy")));
   const result = await split(model, { parts: 5 });
   // The plain parts' output in the same mode is the reference (resident runs the stitched graph,
   // which onnxruntime may fuse across former boundaries; streamed sessions skip weight prepacking).

@@ -6,15 +6,15 @@ import { loadModel } from "../../src/onnx/codec.js";
 import { readNpy } from "../../src/runtime/npy.js";
 import { compareOutputs, toOrtTensor } from "../../src/runtime/tensors.js";
 import { maxParts, split } from "../../src/split/split.js";
-import { fixturesDir, runAll, sharedDir } from "../helpers/index.js";
+import { fixturesDir, runAll } from "../helpers/index.js";
 
 /**
  * Graphs exported by real PyTorch, not written by msplit: the chained and resident parts must
  * compute what the whole model computes, and the whole model what PyTorch computed.
  */
 const cases = [
-  { dir: join(sharedDir, "fixtures", "torch"), name: "squeezenet1_1", outputs: ["logits"] },
-  { dir: join(sharedDir, "fixtures", "torch"), name: "mobilenet_v3_small", outputs: ["logits"] },
+  { dir: join(fixturesDir, "torch"), name: "squeezenet1_1", outputs: ["logits"] },
+  { dir: join(fixturesDir, "graphs"), name: "mobilenet_v3_tiny", outputs: ["logits"] },
   { dir: join(fixturesDir, "graphs"), name: "densenet_tiny", outputs: ["logits"] },
   { dir: join(fixturesDir, "graphs"), name: "inception_tiny", outputs: ["logits"] },
   { dir: join(fixturesDir, "graphs"), name: "shufflenet_tiny", outputs: ["logits"] },

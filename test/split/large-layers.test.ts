@@ -12,7 +12,7 @@ import { sliceLargeLayers } from "../../src/split/large-layers.js";
 import { choosePartition, minimumParts } from "../../src/split/partition.js";
 import { split, type SplitResult } from "../../src/split/split.js";
 import { buildZoo } from "../../src/zoo/index.js";
-import { runAll, sharedDir } from "../helpers/index.js";
+import { fixturesDir, runAll } from "../helpers/index.js";
 
 const MiB = 2 ** 20;
 
@@ -61,7 +61,7 @@ test("vgg16 at 64 MiB: classifier.0 is sliced, every part fits, chained parts eq
 });
 
 test("squeezenet (PyTorch export) at 1 MiB: the classifier conv is sliced with its bias; parts equal the whole", async () => {
-  const model = await loadModel(join(sharedDir, "fixtures", "torch", "squeezenet1_1.onnx"));
+  const model = await loadModel(join(fixturesDir, "torch", "squeezenet1_1.onnx"));
   const budget = 1 * MiB;
   const result = await split(model, { parts: 8, maxPartBytes: budget });
   assertWithinBudget(result, budget);

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readTorchCheckpoint } from "../../src/torch/index.js";
 import type { TorchCheckpoint } from "../../src/torch/index.js";
-import { EXPECTED, SHARED_TORCH } from "./helpers.js";
+import { EXPECTED, TORCH_FIXTURES } from "./helpers.js";
 
 interface Expected {
   shape: number[];
@@ -14,9 +14,10 @@ interface Expected {
   samples: Array<[number, number]>;
 }
 
-const MODELS = {
-  squeezenet1_1: "torchvision.models.squeezenet.SqueezeNet",
-  mobilenet_v3_small: "torchvision.models.mobilenetv3.MobileNetV3",
+/** Whole-module files: squeezenet1_1 as PyTorch saved it, mobilenet_v3_small cast to float16 (a leaner fixture). */
+const MODULES = {
+  squeezenet1_1: { file: "squeezenet1_1.pt", className: "torchvision.models.squeezenet.SqueezeNet" },
+  mobilenet_v3_small: { file: "mobilenet_v3_small.half.pt", className: "torchvision.models.mobilenetv3.MobileNetV3" },
 } as const;
 
 function expected(model: string): Map<string, Expected> {
@@ -32,28 +33,30 @@ function values(c: TorchCheckpoint, name: string): { dims: number[]; data: Array
   return { dims: i.dims, data: Array.from(i.data, Number) };
 }
 
-for (const [model, className] of Object.entries(MODELS)) {
-  test(`${model}: .pth (state dict) and .pt (whole module) give identical tensors`, async () => {
-    const sd = await readTorchCheckpoint(join(SHARED_TORCH, `${model}.pth`));
-    const mod = await readTorchCheckpoint(join(SHARED_TORCH, `${model}.pt`));
-    assert.equal(sd.kind, "state_dict");
-    assert.equal(sd.className, undefined);
-    assert.equal(mod.kind, "module");
-    assert.equal(mod.className, className);
-    assert.deepEqual(mod.names, sd.names);
-    assert.deepEqual([...mod.tensors.keys()], [...sd.tensors.keys()]);
-    assert.deepEqual([...mod.int64Buffers.keys()], [...sd.int64Buffers.keys()]);
-    for (const [name, t] of sd.tensors) {
-      const other = mod.tensors.get(name)!;
-      assert.deepEqual(other.dims, t.dims, name);
-      assert.ok(Buffer.from(other.data.buffer, other.data.byteOffset, other.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), name);
-    }
-    for (const [name, t] of sd.int64Buffers) assert.deepEqual(mod.int64Buffers.get(name), t, name);
-  });
+test("squeezenet1_1: .pth (state dict) and .pt (whole module) give identical tensors", async () => {
+  const sd = await readTorchCheckpoint(join(TORCH_FIXTURES, "squeezenet1_1.pth"));
+  const mod = await readTorchCheckpoint(join(TORCH_FIXTURES, "squeezenet1_1.pt"));
+  assert.equal(sd.kind, "state_dict");
+  assert.equal(sd.className, undefined);
+  assert.equal(mod.kind, "module");
+  assert.equal(mod.className, MODULES.squeezenet1_1.className);
+  assert.deepEqual(mod.names, sd.names);
+  assert.deepEqual([...mod.tensors.keys()], [...sd.tensors.keys()]);
+  assert.deepEqual([...mod.int64Buffers.keys()], [...sd.int64Buffers.keys()]);
+  for (const [name, t] of sd.tensors) {
+    const other = mod.tensors.get(name)!;
+    assert.deepEqual(other.dims, t.dims, name);
+    assert.ok(Buffer.from(other.data.buffer, other.data.byteOffset, other.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), name);
+  }
+  for (const [name, t] of sd.int64Buffers) assert.deepEqual(mod.int64Buffers.get(name), t, name);
+});
 
+for (const [model, { file, className }] of Object.entries(MODULES)) {
   test(`${model}: names, shapes and values match torchvision's state_dict (dumped by Python)`, async () => {
     const want = expected(model);
-    const got = await readTorchCheckpoint(join(SHARED_TORCH, `${model}.pt`));
+    const got = await readTorchCheckpoint(join(TORCH_FIXTURES, file));
+    assert.equal(got.kind, "module");
+    assert.equal(got.className, className);
     assert.deepEqual(got.names, [...want.keys()]);
     for (const [name, w] of want) {
       const t = values(got, name);
@@ -73,7 +76,7 @@ for (const [model, className] of Object.entries(MODELS)) {
 }
 
 test("float32 tensors of a stored checkpoint are zero-copy views on their storage", async () => {
-  const c = await readTorchCheckpoint(join(SHARED_TORCH, "squeezenet1_1.pth"));
+  const c = await readTorchCheckpoint(join(TORCH_FIXTURES, "squeezenet1_1.pth"));
   const w = c.tensors.get("features.0.weight")!;
   assert.equal(w.data.byteLength, 64 * 3 * 3 * 3 * 4);
   assert.equal(w.data.buffer.byteLength, w.data.byteLength);

@@ -6,7 +6,7 @@ import { crc32, deflateRawSync } from "node:zlib";
 
 /** Tests run from the repo root or anywhere: locate fixtures from this file. */
 export const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-export const SHARED_TORCH = resolve(REPO, "..", "shared", "fixtures", "torch");
+export const TORCH_FIXTURES = join(REPO, "test", "fixtures", "torch");
 export const HOSTILE = join(REPO, "test", "fixtures", "torch-hostile");
 export const EXPECTED = join(REPO, "test", "torch", "expected");
 /** The file the hostile fixtures' payloads would create if anything ran them. */
