@@ -9,8 +9,6 @@ export const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const TORCH_FIXTURES = join(REPO, "test", "fixtures", "torch");
 export const HOSTILE = join(REPO, "test", "fixtures", "torch-hostile");
 export const EXPECTED = join(REPO, "test", "torch", "expected");
-/** The file the hostile fixtures' payloads would create if anything ran them. */
-export const MARKER = "/tmp/msplit-torch-pwned";
 
 export interface ZipSpec {
   name: string;

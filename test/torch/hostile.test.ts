@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readTorchCheckpoint } from "../../src/torch/index.js";
-import { HOSTILE, MARKER, buildZip, f32bytes, scratch, torchZip } from "./helpers.js";
+import { HOSTILE, buildZip, f32bytes, scratch, torchZip } from "./helpers.js";
 import { stateDict, tensorV2 } from "./pickle-builder.js";
 
 /** Asserts a read fails with `code` and a message matching `message`. */
@@ -16,20 +16,23 @@ async function rejects(path: string, code: string, message: RegExp): Promise<voi
   });
 }
 
+/**
+ * A JS unpickler cannot run a Python payload, so a "did it run?" marker file would prove nothing.
+ * What matters is that the read stops at the first global outside the allow-list, when it is
+ * resolved, before any REDUCE could reach it: the messages below are the resolver's own.
+ */
 const PAYLOADS: Array<[string, RegExp]> = [
   ["os_system.pt", /global os\.system, which is not on the allow-list/],
-  ["posix_system.pt", /global posix\.system/],
-  ["builtins_eval.pt", /global builtins\.eval/],
-  ["subprocess_popen.pt", /global subprocess\.Popen/],
-  ["unknown_class.pt", /global evilpkg\.Payload/],
-  ["nested_system.pth", /global posix\.system/],
+  ["posix_system.pt", /global posix\.system, which is not on the allow-list/],
+  ["builtins_eval.pt", /global builtins\.eval, which is not on the allow-list/],
+  ["subprocess_popen.pt", /global subprocess\.Popen, which is not on the allow-list/],
+  ["unknown_class.pt", /global evilpkg\.Payload, which is not on the allow-list/],
+  ["nested_system.pth", /global posix\.system, which is not on the allow-list/],
 ];
 
 for (const [file, message] of PAYLOADS) {
-  test(`hostile pickle ${file} is refused with ERR_UNSAFE_PICKLE and runs nothing`, async () => {
-    rmSync(MARKER, { force: true });
+  test(`hostile pickle ${file} is refused with ERR_UNSAFE_PICKLE when its global is resolved`, async () => {
     await rejects(join(HOSTILE, file), "ERR_UNSAFE_PICKLE", message);
-    assert.equal(existsSync(MARKER), false, "payload ran");
   });
 }
 
