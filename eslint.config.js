@@ -12,6 +12,12 @@ export default tseslint.config(
     },
   },
   {
+    // With noUncheckedIndexedAccess, a `!` the type checker does not need only claims what it cannot check.
+    files: ["**/*.ts", "**/*.mts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { "@typescript-eslint/no-unnecessary-type-assertion": "error" },
+  },
+  {
     files: ["scripts/**/*.mjs", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", performance: "readonly", Buffer: "readonly" } },
   },

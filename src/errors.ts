@@ -11,7 +11,7 @@ export class MsplitError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-    this.code = (new.target as typeof MsplitError).code;
+    this.code = new.target.code;
   }
 }
 

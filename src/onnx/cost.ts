@@ -65,7 +65,7 @@ export function nodeCosts(graph: Graph, types: ReadonlyMap<string, TensorType>):
       }
       case "MaxPool":
       case "AveragePool":
-        flops = outN * count((attrInts(node, "kernel_shape") ?? []) as Dim[]);
+        flops = outN * count(attrInts(node, "kernel_shape") ?? []);
         break;
       case "GlobalAveragePool":
       case "GlobalMaxPool":

@@ -249,11 +249,11 @@ function inferNode(node: NodeProto, ctx: Ctx): (TensorType | undefined)[] {
     case "Concat": {
       const shapes = node.input.map((i) => shapeOf(ctx, i));
       const ks = node.input.map((_, k) => inputKnown(ctx, node, k));
-      if (ks.every((k) => k !== undefined)) setKnown(ctx, node, ks.flatMap((k) => k!.values));
+      if (ks.every((k) => k !== undefined)) setKnown(ctx, node, ks.flatMap((k) => k.values));
       if (shapes.some((s) => s === null)) return [{ elemType: elem, shape: null }];
       const axis = normAxis(attrInt(node, "axis", 0), shapes[0]!.length);
       const out = [...shapes[0]!];
-      out[axis] = shapes.reduce<Dim>((acc, s) => (typeof acc === "number" && typeof s![axis] === "number" ? acc + (s![axis] as number) : null), 0);
+      out[axis] = shapes.reduce<Dim>((acc, s) => (typeof acc === "number" && typeof s![axis] === "number" ? acc + s![axis] : null), 0);
       return [{ elemType: elem, shape: out }];
     }
     case "Split": {

@@ -42,7 +42,7 @@ export async function runSession(
   label = "model",
 ): Promise<Record<string, ort.Tensor>> {
   try {
-    return (await session.run(feeds)) as Record<string, ort.Tensor>;
+    return await session.run(feeds);
   } catch (e) {
     throw new RuntimeFailure(`onnxruntime failed running ${label}: ${firstLine(e)}`, { cause: e });
   }

@@ -97,14 +97,15 @@ function orderedDict(args: readonly PyValue[]): PyDict {
   const d = new PyDict("collections.OrderedDict");
   if (args.length > 0 && args[0] !== null) {
     for (const pair of iterable(args[0], "collections.OrderedDict")) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new TorchInvalid("pickle builds an OrderedDict from something that is not a list of pairs");
-      d.entries.set(pair[0], pair[1]);
+      const [key, value] = Array.isArray(pair) && pair.length === 2 ? pair : [];
+      if (key === undefined || value === undefined) throw new TorchInvalid("pickle builds an OrderedDict from something that is not a list of pairs");
+      d.entries.set(key, value);
     }
   }
   return d;
 }
 
-function iterable(v: PyValue, who: string): readonly PyValue[] {
+function iterable(v: PyValue | undefined, who: string): readonly PyValue[] {
   if (isList(v) || isTuple(v)) return v;
   if (v instanceof PySet) return v.items;
   throw new TorchInvalid(`pickle calls ${who} with a ${describe(v)} where a list was expected`);

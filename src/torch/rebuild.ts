@@ -61,13 +61,13 @@ function view(fn: string, a: readonly PyValue[], dtype: DType): TensorRef {
   return new TensorRef(storage, dtype, offset, size, stride);
 }
 
-function typedDtype(fn: string, storage: PyValue): DType {
+function typedDtype(fn: string, storage: PyValue | undefined): DType {
   if (!(storage instanceof StorageRef)) throw new TorchInvalid(`${fn}: first argument is a ${describe(storage)}, not a storage`);
   if (storage.dtype === "untyped") throw new TorchInvalid(`${fn}: untyped storage '${storage.key}' without a dtype`);
   return storage.dtype;
 }
 
-function tensorArg(fn: string, v: PyValue): TensorRef {
+function tensorArg(fn: string, v: PyValue | undefined): TensorRef {
   if (v instanceof TensorRef) return v;
   throw new TorchInvalid(`${fn}: first argument is a ${describe(v)}, not a tensor`);
 }
@@ -79,13 +79,13 @@ function arity(fn: string, a: readonly PyValue[], min: number, max: number): voi
   }
 }
 
-function intTuple(fn: string, what: string, v: PyValue): number[] {
+function intTuple(fn: string, what: string, v: PyValue | undefined): number[] {
   if (!isTuple(v)) throw new TorchInvalid(`${fn}: ${what} is a ${describe(v)}, not a tuple`);
   if (v.length > MAX_DIMS) throw new TorchInvalid(`${fn}: ${what} has ${v.length} dimensions (at most ${MAX_DIMS})`);
   return v.map((x) => nonNegativeInt(fn, what, x));
 }
 
-export function nonNegativeInt(fn: string, what: string, v: PyValue): number {
+export function nonNegativeInt(fn: string, what: string, v: PyValue | undefined): number {
   const n = typeof v === "bigint" && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= 0n ? Number(v) : v;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
     throw new TorchInvalid(`${fn}: ${what} must be a non-negative integer, got ${typeof n === "number" || typeof n === "bigint" ? String(n) : describe(v)}`);

@@ -132,7 +132,7 @@ function mobilenetV3(arch: MobilenetV3Arch, seed: number): ModelProto {
   const { blocks, lastChannel } = MOBILENET_V3_CONFIGS[arch];
   const z = new ZooBuilder(arch, seed);
   let x = z.imageInput();
-  x = convBnAct(z, x, "features.0", { cin: 3, cout: blocks[0].cin, kernel: 3, stride: 2, act: "HS" });
+  x = convBnAct(z, x, "features.0", { cin: 3, cout: blocks[0]!.cin, kernel: 3, stride: 2, act: "HS" });
   blocks.forEach((block, i) => {
     x = invertedResidual(z, x, `features.${i + 1}`, block);
   });

@@ -79,7 +79,7 @@ export async function runAll(
       await p.release();
     }
   }
-  return out as Record<"whole" | PipelineMode, Record<string, Float32Array>>;
+  return out;
 }
 
 function toArrays(r: Record<string, ort.Tensor>): Record<string, Float32Array> {

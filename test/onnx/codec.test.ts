@@ -74,7 +74,7 @@ test("initializers in typed float_data work like raw_data", async () => {
   m.graph!.initializer[0] = create(TensorProtoSchema, { name: "w", dims: w.dims, dataType: DataType.FLOAT, floatData: Array.from(values) });
   const typed = await runModel(encodeModel(m), Float32Array.from([1, 2, 3, 4]));
   assert.deepEqual(Array.from(typed), Array.from(raw));
-  assert.deepEqual(Array.from(tensorToFloat32(m.graph!.initializer[0]!)), Array.from(values));
+  assert.deepEqual(Array.from(tensorToFloat32(m.graph!.initializer[0])), Array.from(values));
 });
 
 test("models with external data files load, and locations cannot escape the model directory", async () => {

@@ -25,7 +25,7 @@ test("parts that do not fit together are refused, with or without a plan", async
     assert.throws(() => checkChain(chain, plan), { code: "ERR_PARTS_MISMATCH" }, `${what} with plan`);
   }
   // Without the index stamps, a missing producer still gives the parts away.
-  const unstamped = swapped.map((p) => ({ ...p, metadataProps: [] }) as ModelProto);
+  const unstamped = swapped.map((p) => ({ ...p, metadataProps: [] }));
   assert.throws(() => checkChain(unstamped), /no earlier part produces/);
   const layout = checkChain(parts, plan);
   assert.deepEqual(layout.inputs, ["input"]);

@@ -142,7 +142,7 @@ test("deep nesting is bounded", () => {
   let v = unpickle(lists).value;
   let depth = 0;
   while (Array.isArray(v) && v.length === 1) {
-    v = (v as PyValue[])[0]!;
+    v = v[0]!;
     depth++;
   }
   assert.equal(depth, n - 1);
