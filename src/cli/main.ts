@@ -2,10 +2,11 @@
 import { Command, CommanderError } from "commander";
 import { isMsplitError } from "../errors.js";
 import { registerCommands } from "./commands/index.js";
+import { VERSION } from "../version.js";
 
 const program = new Command("msplit")
   .description("Split, seal and run neural networks for confidential inference.")
-  .version("0.1.0")
+  .version(VERSION)
   .option("--debug", "print stack traces on errors")
   .exitOverride()
   // Usage errors get the same one-line `msplit: CODE: message` form as every other error.

@@ -16,11 +16,6 @@ export function attrInts(node: NodeProto, name: string): number[] | undefined {
   return a ? a.ints.map(Number) : undefined;
 }
 
-export function attrFloat(node: NodeProto, name: string, fallback: number): number {
-  const a = findAttr(node, name);
-  return a ? a.f : fallback;
-}
-
 export function attrString(node: NodeProto, name: string, fallback: string): string {
   const a = findAttr(node, name);
   return a ? new TextDecoder().decode(a.s) : fallback;

@@ -14,6 +14,7 @@ import {
   type ValueInfoProto,
 } from "./proto.js";
 import { valueInfo } from "./types.js";
+import { VERSION } from "../version.js";
 
 /** Typed attribute constructors: ONNX distinguishes INT from FLOAT, JavaScript numbers do not. */
 export const attr = {
@@ -102,7 +103,7 @@ export class GraphBuilder {
     return create(ModelProtoSchema, {
       irVersion: 8n,
       producerName: options.producer ?? "msplit",
-      producerVersion: "0.1.0",
+      producerVersion: VERSION,
       docString: options.docString ?? "",
       opsetImport: [create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(options.opset ?? DEFAULT_OPSET) })],
       metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) =>

@@ -32,26 +32,6 @@ export function elementBytes(dt: number): number {
   return n;
 }
 
-/** onnxruntime-node's name for an ONNX element type. */
-export function ortTypeName(dt: number): string {
-  switch (dt) {
-    case DataType.FLOAT: return "float32";
-    case DataType.UINT8: return "uint8";
-    case DataType.INT8: return "int8";
-    case DataType.UINT16: return "uint16";
-    case DataType.INT16: return "int16";
-    case DataType.INT32: return "int32";
-    case DataType.INT64: return "int64";
-    case DataType.BOOL: return "bool";
-    case DataType.FLOAT16: return "float16";
-    case DataType.DOUBLE: return "float64";
-    case DataType.UINT32: return "uint32";
-    case DataType.UINT64: return "uint64";
-    case DataType.STRING: return "string";
-    default: return `onnx-type-${dt}`;
-  }
-}
-
 export function dataTypeName(dt: number): string {
   return DataType[dt]?.toLowerCase() ?? `type${dt}`;
 }

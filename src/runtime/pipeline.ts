@@ -166,8 +166,8 @@ export class Pipeline {
     return new Pipeline(mode, layout, sessions, pinned, undefined, options);
   }
 
-  static async fromModels(models: readonly ModelProto[], options: PipelineOptions = {}, labels?: readonly string[]): Promise<Pipeline> {
-    return Pipeline.fromParts(models.map((m, k) => ({ name: labels?.[k] ?? `part ${k}`, bytes: encodeModel(m) })), options);
+  static async fromModels(models: readonly ModelProto[], options: PipelineOptions = {}): Promise<Pipeline> {
+    return Pipeline.fromParts(models.map((m, k) => ({ name: `part ${k}`, bytes: encodeModel(m) })), options);
   }
 
   /** Runs the chain; returns the model's outputs. `trace` receives per-part times when chained. */

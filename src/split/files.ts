@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { IoError, MsplitError, PartsMismatch } from "../errors.js";
 import { encodeModelPieces } from "../onnx/codec.js";
 import { writePieces } from "../onnx/payload.js";
-import { assertAbsentOrEmpty, commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
+import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
 import { parsePlan, type SplitPlan } from "./plan.js";
 import type { SplitResult } from "./split.js";
 
@@ -28,9 +28,6 @@ export async function writeSplit(dir: string, result: SplitResult, onPart?: (ind
     throw new IoError(`cannot write parts to ${dir}: ${(e as Error).message}`, { cause: e });
   }
 }
-
-/** Refuses an output directory that exists and is not empty (before any work is done). */
-export const assertWritableDir = assertAbsentOrEmpty;
 
 export interface PartsOnDisk {
   plan: SplitPlan | undefined;

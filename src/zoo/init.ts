@@ -3,7 +3,6 @@
  * for convolutions, normal or uniform for linear layers). Not bit-identical to PyTorch's RNG: the
  * point is reproducible, well-scaled random weights; real weights come from an import.
  */
-export { SeededRandom } from "../util/random.js";
 import { SeededRandom } from "../util/random.js";
 
 /**

@@ -1,7 +1,8 @@
 import { attr, GraphBuilder } from "../onnx/builder.js";
 import { DataType, type ModelProto } from "../onnx/proto.js";
 import { floatTensor } from "../onnx/tensor.js";
-import { defaultBias, initWeight, type InitScheme, NoRandom, SeededRandom, SKELETON_SEED } from "./init.js";
+import { SeededRandom } from "../util/random.js";
+import { defaultBias, initWeight, type InitScheme, NoRandom, SKELETON_SEED } from "./init.js";
 
 export interface ConvOptions {
   stride?: number;

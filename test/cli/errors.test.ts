@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fixturesDir, runCli, tempDir } from "../helpers/index.js";
+import { expectCliFailure, fixturesDir, runCli, tempDir } from "../helpers/index.js";
 
 /** Bad input: one line on stderr with a stable code, a non-zero exit, nothing left behind. */
 const dir = tempDir();
@@ -17,13 +17,7 @@ after(() => dir.cleanup());
 
 function expectFailure(args: string[], code: string, exit: number) {
   const out = join(dir.path, "out");
-  const r = runCli([...args, "-o", out]);
-  assert.equal(r.status, exit, `exit status for ${args.join(" ")}: ${r.stderr}`);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, new RegExp(`^msplit: ${code}: `));
-  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-  assert.ok(!existsSync(out), "no output left behind");
+  expectCliFailure([...args, "-o", out], code, { exit, outputs: [out] });
   assert.deepEqual(readdirSync(dir.path).filter((f) => f.startsWith(".")), [], "no temporary files left behind");
 }
 

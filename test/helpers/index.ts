@@ -1,8 +1,10 @@
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMsplitError, type MsplitError } from "../../src/errors.js";
 import type { ModelProto } from "../../src/onnx/proto.js";
 import { encodeModel } from "../../src/onnx/codec.js";
 import { Pipeline, type PipelineMode } from "../../src/runtime/pipeline.js";
@@ -84,4 +86,40 @@ export async function runAll(
 
 function toArrays(r: Record<string, ort.Tensor>): Record<string, Float32Array> {
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.data as Float32Array]));
+}
+
+/**
+ * Awaits a rejection with an MsplitError of `code` whose one-line message matches `message`;
+ * returns the error for further checks.
+ */
+export async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<MsplitError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught !== undefined, `expected ${code}, but the operation succeeded`);
+  assert.ok(isMsplitError(caught), `expected an MsplitError ${code}, got ${String((caught as Error)?.stack ?? caught)}`);
+  assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
+  assert.ok(!caught.message.includes("\n"), `one-line message expected, got: ${caught.message}`);
+  if (message) assert.match(caught.message, message);
+  return caught;
+}
+
+/**
+ * Runs the CLI and expects a failure: exit status `exit`, exactly one `msplit: <code>: ...` line
+ * on stderr (`code` may be a pattern), no stack trace, and none of `outputs` left behind.
+ */
+export function expectCliFailure(args: readonly string[], code: string | RegExp, options: { exit?: number; outputs?: readonly string[]; cwd?: string } = {}): CliResult {
+  const { exit = 1, outputs = [] } = options;
+  const r = runCli(args, { cwd: options.cwd });
+  assert.equal(r.status, exit, `exit status for ${args.join(" ")}: ${r.stderr}`);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  const pattern = typeof code === "string" ? code : code.source;
+  assert.match(lines[0]!, new RegExp(`^msplit: (${pattern}): \\S`));
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  for (const o of outputs) assert.ok(!existsSync(o), `${o} was left behind`);
+  return r;
 }

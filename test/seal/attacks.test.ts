@@ -5,7 +5,8 @@ import { appendFile, copyFile, cp, mkdir, readFile, rename, rm, truncate, writeF
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { HEADER_FILE, openBundle } from "../../src/seal/index.js";
-import { openAndReadAll, rejectsWith, type Sealed, sealRandom } from "./helpers.js";
+import { rejectsWith } from "../helpers/index.js";
+import { openAndReadAll, type Sealed, sealRandom } from "./helpers.js";
 
 const SC = 65536 + 16;
 const PH = 44;

@@ -1,10 +1,8 @@
-import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
-import { isMsplitError, type MsplitError } from "../../src/errors.js";
 import { type BundleInfo, openBundle, sealBundle } from "../../src/seal/index.js";
 
 const made: string[] = [];
@@ -48,17 +46,3 @@ export async function openAndReadAll(dir: string, key: Uint8Array): Promise<Buff
   return out;
 }
 
-/** Awaits a rejection with an MsplitError of `code` whose message matches `message`. */
-export async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<MsplitError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught !== undefined, `expected ${code}, but the operation succeeded`);
-  assert.ok(isMsplitError(caught), `expected an MsplitError ${code}, got ${String((caught as Error)?.stack ?? caught)}`);
-  assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { MsplitError } from "../../src/errors.js";
 import { generateKey, loadKey, openBundle, sealBundle, unwrapKey, wrapKey } from "../../src/seal/index.js";
-import { rejectsWith, tempDir } from "./helpers.js";
+import { rejectsWith } from "../helpers/index.js";
+import { tempDir } from "./helpers.js";
 
 /** Every way the key could leak into a message: raw, hex, base64, base64url. */
 function assertNoKeyIn(e: MsplitError, ...keys: Uint8Array[]): void {

@@ -4,7 +4,8 @@ import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { HEADER_FILE, openBundle, sealBundle, unsealBundle } from "../../src/seal/index.js";
-import { rejectsWith, tempDir } from "./helpers.js";
+import { rejectsWith } from "../helpers/index.js";
+import { tempDir } from "./helpers.js";
 
 const SIZES = [0, 1, 65535, 65536, 65537, 3 * 65536, 5_000_000];
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { collectChunks, memorySource, openChunks } from "../../src/seal/reader.js";
 import { chunkCount, chunkNonce, openStream, SEALED_CHUNK_SIZE, sealedSize, sealStream } from "../../src/seal/stream.js";
-import { rejectsWith } from "./helpers.js";
+import { rejectsWith } from "../helpers/index.js";
 
 const key = randomBytes(32);
 const aad = Buffer.from("associated data");

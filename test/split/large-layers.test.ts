@@ -5,7 +5,7 @@ import { attr, GraphBuilder } from "../../src/onnx/builder.js";
 import { loadModel } from "../../src/onnx/codec.js";
 import { DataType, type ModelProto } from "../../src/onnx/proto.js";
 import { floatTensor, tensorPayloadBytes } from "../../src/onnx/tensor.js";
-import { SeededRandom } from "../../src/zoo/init.js";
+import { SeededRandom } from "../../src/util/random.js";
 import { seededInput } from "../../src/runtime/inputs.js";
 import { compareOutputs } from "../../src/runtime/tensors.js";
 import { sliceLargeLayers } from "../../src/split/large-layers.js";

@@ -4,7 +4,8 @@ import { encodeModel, loadModel } from "../../onnx/codec.js";
 import { loadModelLazy } from "../../onnx/lazy.js";
 import { sealParts } from "../../runtime/bundle.js";
 import { loadKey, zeroize } from "../../seal/index.js";
-import { assertWritableDir, writeSplit } from "../../split/files.js";
+import { writeSplit } from "../../split/files.js";
+import { assertAbsentOrEmpty } from "../../util/staging.js";
 import { type Balance, DEFAULT_PARTS, split } from "../../split/split.js";
 import { info } from "../output.js";
 import { type KeyFlags, keyOptions, parseIntArg, requireKeySource } from "../options.js";
@@ -30,7 +31,7 @@ export function register(program: Command): void {
       if (opts.maxPartMb !== undefined && !(opts.maxPartMb > 0)) throw new UsageError("--max-part-mb must be a positive number");
       const keySource = opts.seal ? requireKeySource(opts) : undefined;
       if (!opts.seal && (opts.key || opts.kek)) throw new UsageError("--key is used with --seal");
-      await assertWritableDir(opts.output);
+      await assertAbsentOrEmpty(opts.output);
       const maxPartBytes = opts.maxPartMb === undefined ? undefined : Math.floor(opts.maxPartMb * 2 ** 20);
       // Slicing large layers needs their weights in memory; otherwise they stay in the file and
       // are copied straight into the part files.
