@@ -1,7 +1,7 @@
 import { openPipeline } from "../runtime/load.js";
 import { seededInput } from "../runtime/inputs.js";
 import type { PipelineMode } from "../runtime/pipeline.js";
-import type { KeySource } from "../seal/index.js";
+import type { SourcePolicy } from "../runtime/admit.js";
 
 export interface ColdStartResult {
   path: string;
@@ -13,9 +13,9 @@ export interface ColdStartResult {
 }
 
 /** One cold start, as a fresh process sees it: open a model, parts or bundle, then run it once. */
-export async function coldStart(path: string, options: { mode?: PipelineMode; key?: KeySource; threads?: number } = {}): Promise<ColdStartResult> {
+export async function coldStart(path: string, options: SourcePolicy & { mode?: PipelineMode; threads?: number } = {}): Promise<ColdStartResult> {
   const t0 = performance.now();
-  const pipeline = await openPipeline(path, { mode: options.mode, key: options.key, intraOpThreads: options.threads ?? 1 });
+  const pipeline = await openPipeline(path, { mode: options.mode, key: options.key, requireSealed: options.requireSealed, intraOpThreads: options.threads ?? 1 });
   const t1 = performance.now();
   try {
     await pipeline.run({ [pipeline.inputNames[0]!]: seededInput([1, 3, 224, 224]) });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../errors.js";
+import type { SourcePolicy } from "../runtime/admit.js";
 import type { PipelineMode } from "../runtime/pipeline.js";
 import type { SessionSettings } from "../runtime/session.js";
 import { KEY_FILE_ENV, type KeySource } from "../seal/index.js";
@@ -20,25 +21,41 @@ export function sessionOptions(): Option[] {
       .choices(["resident", "chained", "stream"]),
     new Option("--stream", "same as --mode stream: load, run and release one part at a time (bounded memory)"),
     ...keyOptions(),
+    requireSealedOption(),
     new Option("--threads <n>", "intra-op threads (default: onnxruntime's choice)").argParser(parseIntArg(1, 256)),
     new Option("--optimization <level>", "graph optimisation level").choices(["disabled", "basic", "extended", "all"]).default("all"),
   ];
 }
 
-export interface SessionFlags extends KeyFlags {
+export interface SessionFlags extends KeyFlags, SealedFlags {
   mode?: PipelineMode;
   stream?: boolean;
   threads?: number;
   optimization: "disabled" | "basic" | "extended" | "all";
 }
 
-export function sessionSettings(flags: SessionFlags): SessionSettings & { mode?: PipelineMode; key?: KeySource } {
+export function sessionSettings(flags: SessionFlags): SessionSettings & SourcePolicy & { mode?: PipelineMode } {
   return {
     mode: flags.stream ? "stream" : flags.mode,
     intraOpThreads: flags.threads,
     optimization: flags.optimization,
     key: keySource(flags),
+    ...sealedPolicy(flags),
   };
+}
+
+/** `--require-sealed`: a host cannot skip the key by handing over plaintext (admit.ts). */
+export function requireSealedOption(): Option {
+  return new Option("--require-sealed", "accept only a sealed bundle (or parts under the enclave's encrypted mount); always on inside an enclave");
+}
+
+export interface SealedFlags {
+  requireSealed?: boolean;
+}
+
+/** Unset unless given: the library then applies its default (on inside an enclave). */
+export function sealedPolicy(flags: SealedFlags): Pick<SourcePolicy, "requireSealed"> {
+  return flags.requireSealed ? { requireSealed: true } : {};
 }
 
 /** Key options: files only, never key text on the command line (it would show in `ps`). */

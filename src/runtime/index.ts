@@ -6,3 +6,5 @@ export { softmax, topK, readLabels, formatResult, type Prediction } from "./clas
 export { parseNpy, encodeNpy, readNpy, writeNpy, type NdArray } from "./npy.js";
 export { toOrtTensor, fromOrtTensor, compareOutputs } from "./tensors.js";
 export { createSession, sessionOptions, type SessionSettings } from "./session.js";
+export { admitSource, pathKind, type PathKind, type SourcePolicy } from "./admit.js";
+export { BundleHeaderMissing, UnsealedModel, UnsealedParts } from "./errors.js";

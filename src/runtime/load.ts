@@ -1,20 +1,13 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { IoError, UsageError } from "../errors.js";
-import { HEADER_FILE, type KeySource } from "../seal/index.js";
+import type { KeySource } from "../seal/index.js";
 import { readPartsDir } from "../split/files.js";
 import type { SplitPlan } from "../split/plan.js";
-import { exists, isDirectory } from "../util/fs.js";
+import { admitSource, type PathKind, type SourcePolicy } from "./admit.js";
 import { openSealedParts, providerOf, streamingProviderOf } from "./bundle.js";
 import { Pipeline, type PartSource, type PipelineMode, type PipelineOptions } from "./pipeline.js";
 
-/** What a path names: one model file, a directory of plain parts, or a sealed bundle. */
-export type PathKind = "model" | "parts" | "bundle";
-
-export async function pathKind(path: string): Promise<PathKind> {
-  if (!(await isDirectory(path))) return "model";
-  return (await exists(join(path, HEADER_FILE))) ? "bundle" : "parts";
-}
+export { pathKind, type PathKind } from "./admit.js";
 
 export interface LoadedSources {
   kind: PathKind;
@@ -22,9 +15,12 @@ export interface LoadedSources {
   plan?: SplitPlan;
 }
 
-/** Every part of a model file, parts directory or bundle, in memory (bundles decrypted). */
-export async function readSources(path: string, key?: KeySource): Promise<LoadedSources> {
-  const kind = await pathKind(path);
+/**
+ * Every part of a model file, parts directory or bundle, in memory (bundles decrypted). With a
+ * key, or with `requireSealed`, plaintext is refused (admit.ts).
+ */
+export async function readSources(path: string, key?: KeySource, policy: Omit<SourcePolicy, "key"> = {}): Promise<LoadedSources> {
+  const kind = await admitSource(path, { ...policy, key });
   if (kind === "bundle") {
     const opened = await openSealedParts(path, requireKey(path, key));
     try {
@@ -51,18 +47,18 @@ function requireKey(path: string, key: KeySource | undefined): KeySource {
   return key;
 }
 
-export interface OpenOptions extends Omit<PipelineOptions, "mode"> {
+export interface OpenOptions extends Omit<PipelineOptions, "mode">, SourcePolicy {
   /** Default: resident for ONNX parts, chained for ORT-format bundles. */
   mode?: PipelineMode;
-  key?: KeySource;
 }
 
 /**
  * Opens a model file, a parts directory or a sealed bundle as a ready pipeline. A bundle's parts
  * are decrypted into memory only; in `stream` mode one at a time, as the chain reaches them.
+ * With a key (or `requireSealed`) nothing but a sealed bundle is accepted: no fallback to plaintext.
  */
 export async function openPipeline(path: string, options: OpenOptions = {}): Promise<Pipeline> {
-  const kind = await pathKind(path);
+  const kind = await admitSource(path, options);
   if (kind === "bundle") {
     const opened = await openSealedParts(path, requireKey(path, options.key));
     const mode = options.mode ?? (opened.partFormat === "ort" ? "chained" : "resident");
@@ -71,7 +67,7 @@ export async function openPipeline(path: string, options: OpenOptions = {}): Pro
     const provider = mode === "stream" ? streamingProviderOf(opened) : providerOf(opened);
     return Pipeline.fromProvider(provider, { ...options, mode, plan });
   }
-  const { sources, plan } = await readSources(path, options.key);
+  const { sources, plan } = await readSources(path, options.key, options);
   const mode = options.mode ?? (sources.some((s) => s.format === "ort") ? "chained" : "resident");
   return Pipeline.fromParts(sources, { ...options, mode, plan: options.plan ?? plan });
 }

@@ -111,9 +111,13 @@ export async function rejectsWith(p: Promise<unknown>, code: string, message?: R
  * Runs the CLI and expects a failure: exit status `exit`, exactly one `msplit: <code>: ...` line
  * on stderr (`code` may be a pattern), no stack trace, and none of `outputs` left behind.
  */
-export function expectCliFailure(args: readonly string[], code: string | RegExp, options: { exit?: number; outputs?: readonly string[]; cwd?: string } = {}): CliResult {
+export function expectCliFailure(
+  args: readonly string[],
+  code: string | RegExp,
+  options: { exit?: number; outputs?: readonly string[]; cwd?: string; env?: Record<string, string | undefined> } = {},
+): CliResult {
   const { exit = 1, outputs = [] } = options;
-  const r = runCli(args, { cwd: options.cwd });
+  const r = runCli(args, { cwd: options.cwd, env: options.env });
   assert.equal(r.status, exit, `exit status for ${args.join(" ")}: ${r.stderr}`);
   const lines = r.stderr.trim().split("\n");
   assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);

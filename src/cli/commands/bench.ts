@@ -4,7 +4,7 @@ import { coldStart } from "../../bench/cold.js";
 import { benchOverhead } from "../../bench/overhead.js";
 import { benchDecrypt } from "../../seal/bench.js";
 import { info, printJson } from "../output.js";
-import { type KeyFlags, keyOptions, keySource, parseIntArg } from "../options.js";
+import { type KeyFlags, keyOptions, keySource, parseIntArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 
 export function register(program: Command): void {
   const bench = program.command("bench").description("benchmarks (ratios against a baseline measured in the same run)");
@@ -33,9 +33,9 @@ export function register(program: Command): void {
     .argument("<model>", "ONNX model, parts directory or sealed bundle")
     .addOption(new Option("--mode <mode>", "pipeline mode").choices(["resident", "chained", "stream"]))
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1);
-  for (const o of keyOptions()) cold.addOption(o);
-  cold.action(async (path: string, opts: KeyFlags & { mode?: "resident" | "chained" | "stream"; threads: number }) => {
-    printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads }));
+  for (const o of [...keyOptions(), requireSealedOption()]) cold.addOption(o);
+  cold.action(async (path: string, opts: KeyFlags & SealedFlags & { mode?: "resident" | "chained" | "stream"; threads: number }) => {
+    printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, ...sealedPolicy(opts) }));
   });
   bench
     .command("decrypt")

@@ -8,7 +8,7 @@ import { formatShape } from "../../onnx/types.js";
 import { readdir } from "node:fs/promises";
 import { pathKind, readSources } from "../../runtime/load.js";
 import { HEADER_FILE } from "../../seal/index.js";
-import { type KeyFlags, keyOptions, keySource } from "../options.js";
+import { type KeyFlags, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 import { checkChain, interfaceOfModel } from "../../runtime/assemble.js";
 import { printJson } from "../output.js";
 
@@ -21,8 +21,8 @@ export function register(program: Command): void {
     .description("show a model's nodes and costs, or a parts directory's parts and boundary tensors")
     .argument("<model>", "ONNX model file, directory of parts, or sealed bundle")
     .option("--json", "print JSON on stdout");
-  for (const o of keyOptions()) cmd.addOption(o);
-  cmd.action(async (path: string, opts: KeyFlags & { json?: boolean }) => {
+  for (const o of [...keyOptions(), requireSealedOption()]) cmd.addOption(o);
+  cmd.action(async (path: string, opts: KeyFlags & SealedFlags & { json?: boolean }) => {
       const key = keySource(opts);
       if ((await pathKind(path)) === "bundle" && !key) {
         const files = (await readdir(path)).filter((f) => f !== HEADER_FILE);
@@ -31,7 +31,7 @@ export function register(program: Command): void {
         process.stdout.write(`${text}\n`);
         return;
       }
-      const { kind, sources, plan } = await readSources(path, key);
+      const { kind, sources, plan } = await readSources(path, key, sealedPolicy(opts));
       if (kind === "model") {
         const model = decodeModel(sources[0]!.bytes);
         const graph = analyzeGraph(model);

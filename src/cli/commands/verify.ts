@@ -5,7 +5,7 @@ import { readSources } from "../../runtime/load.js";
 import { readNpy } from "../../runtime/npy.js";
 import { compareOutputs, toOrtTensor } from "../../runtime/tensors.js";
 import { info, printJson } from "../output.js";
-import { type KeyFlags, keyOptions, keySource } from "../options.js";
+import { type KeyFlags, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 import { seededInput } from "../../runtime/inputs.js";
 
 export class VerifyMismatch extends MsplitError {
@@ -22,10 +22,10 @@ export function register(program: Command): void {
     .option("--tolerance <r>", "largest accepted difference relative to the largest output value", Number, 1e-4)
     .option("--threads <n>", "intra-op threads", Number, 1)
     .option("--json", "print JSON on stdout");
-  for (const o of keyOptions()) cmd.addOption(o);
-  cmd.action(async (modelPath: string, partsPath: string, opts: KeyFlags & { input?: string; tolerance: number; threads: number; json?: boolean }) => {
+  for (const o of [...keyOptions(), requireSealedOption()]) cmd.addOption(o);
+  cmd.action(async (modelPath: string, partsPath: string, opts: KeyFlags & SealedFlags & { input?: string; tolerance: number; threads: number; json?: boolean }) => {
       const whole = await Pipeline.fromParts((await readSources(modelPath)).sources, { intraOpThreads: opts.threads });
-      const { sources, plan } = await readSources(partsPath, keySource(opts));
+      const { sources, plan } = await readSources(partsPath, keySource(opts), sealedPolicy(opts));
       const modes = sources.some((s) => s.format === "ort") ? (["chained", "stream"] as const) : (["resident", "chained"] as const);
       const report: Record<string, { maxAbsDiff: number; relative: number }> = {};
       try {

@@ -1,0 +1,22 @@
+import { MsplitError } from "../errors.js";
+
+/**
+ * A key means sealed (docs/security.md): when a key is given, or sealed input is required, a
+ * plaintext source is refused before anything is read or run. Each way of substituting
+ * plaintext for a bundle has its own code.
+ */
+
+/** A plain model file (or any single file) where a sealed bundle is required. */
+export class UnsealedModel extends MsplitError {
+  static override code = "ERR_UNSEALED_MODEL";
+}
+
+/** A directory of plain parts (plan.json, .onnx files) where a sealed bundle is required. */
+export class UnsealedParts extends MsplitError {
+  static override code = "ERR_UNSEALED_PARTS";
+}
+
+/** A directory without a bundle header (and without plain parts) where a sealed bundle is required. */
+export class BundleHeaderMissing extends MsplitError {
+  static override code = "ERR_BUNDLE_NO_HEADER";
+}
