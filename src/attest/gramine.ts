@@ -1,11 +1,12 @@
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
+import { ATTESTATION_ROOT } from "../util/enclave.js";
 import { type Attester, REPORT_DATA_SIZE } from "./attester.js";
 import { AttesterUnavailable } from "./errors.js";
 
-/** Gramine's pseudo-filesystem for attestation (Documentation/attestation.rst). */
-export const GRAMINE_ATTESTATION_ROOT = "/dev/attestation";
+/** Gramine's pseudo-filesystem for attestation (Documentation/attestation.rst); enclave detection reads it too. */
+export const GRAMINE_ATTESTATION_ROOT = ATTESTATION_ROOT;
 /** Gramine returns at most this many bytes from `quote`. */
 export const MAX_QUOTE_SIZE = 8192;
 /** Encrypted-mount keys are AES-128-GCM keys: exactly 16 bytes, anything else is refused (EACCES). */
