@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { type Decipher, randomBytes } from "node:crypto";
 
 /** Overwrites a buffer that held key material or plaintext. Callers own their buffers; call this when done. */
 export function zeroize(buf: Uint8Array | undefined): void {
@@ -18,4 +18,18 @@ export function shuffled(n: number): number[] {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
+}
+
+/**
+ * Finishes an AEAD decryption: the plaintext when the tag verifies, else undefined with the
+ * unauthenticated output zeroed, so it can never be returned.
+ */
+export function finalOrWipe(decipher: Decipher, plaintext: Buffer): Buffer | undefined {
+  try {
+    decipher.final();
+    return plaintext;
+  } catch {
+    plaintext.fill(0);
+    return undefined;
+  }
 }

@@ -81,7 +81,7 @@ export async function generateKey(path: string, options: GenerateKeyOptions = {}
   }
 }
 
-async function writeNewKeyFile(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeNewKeyFile(path: string, bytes: Uint8Array): Promise<void> {
   let fh: FileHandle;
   try {
     // A missing directory (e.g. secrets/) is created private to its owner.
@@ -118,8 +118,8 @@ async function readPlainKey(path: string, options: LoadKeyOptions): Promise<Buff
   }
 }
 
-/** Reads at most `expected + 1` bytes: enough to tell the right size from a wrong one. */
-async function readKeyFile(path: string, expected: number, permissions: NonNullable<LoadKeyOptions["permissions"]>): Promise<Buffer> {
+/** Reads at most `expected + 1` bytes (or a wrapped key file's + 1): enough to tell the right size from a wrong one. */
+export async function readKeyFile(path: string, expected: number, permissions: NonNullable<LoadKeyOptions["permissions"]>): Promise<Buffer> {
   let fh: FileHandle;
   try {
     fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));

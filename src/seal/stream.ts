@@ -1,4 +1,5 @@
 import { type CipherKey, createCipheriv, createDecipheriv } from "node:crypto";
+import { finalOrWipe } from "./bytes.js";
 import { BundleTampered, BundleTruncated } from "./errors.js";
 
 /**
@@ -54,14 +55,7 @@ export function openChunk(key: CipherKey, aad: Uint8Array, index: number, last: 
   const d = createDecipheriv(ALGORITHM, key, chunkNonce(index, last), { authTagLength: TAG_SIZE });
   d.setAAD(aad);
   d.setAuthTag(sealed.subarray(sealed.byteLength - TAG_SIZE));
-  const out = d.update(sealed.subarray(0, sealed.byteLength - TAG_SIZE));
-  try {
-    d.final();
-    return out;
-  } catch {
-    out.fill(0);
-    return undefined;
-  }
+  return finalOrWipe(d, d.update(sealed.subarray(0, sealed.byteLength - TAG_SIZE)));
 }
 
 /**

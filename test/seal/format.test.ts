@@ -10,6 +10,7 @@ import { MAX_PARTS, MAX_SEALED_MANIFEST } from "../../src/seal/format.js";
 import { generateKey, HEADER_FILE } from "../../src/seal/index.js";
 import { KEY_SIZE } from "../../src/seal/kdf.js";
 import { CHUNK_SIZE } from "../../src/seal/stream.js";
+import { markdownTable } from "../helpers/markdown.js";
 import { type Sealed, sealRandom, tempDir } from "./helpers.js";
 
 /**
@@ -26,22 +27,8 @@ before(async () => {
   sealed = await sealRandom([0, 65536, 70_000]);
 });
 
-/** Rows of the first table after the heading that contains `heading`, as objects by column name. */
 function table(heading: string): Record<string, string>[] {
-  const lines = doc.split("\n");
-  const start = lines.findIndex((l) => l.startsWith("#") && l.includes(heading));
-  assert.ok(start >= 0, `no heading "${heading}" in the doc`);
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.startsWith("#")) break;
-    if (!line.startsWith("|")) {
-      if (rows.length > 0) break;
-      continue;
-    }
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, "|")));
-  }
-  const [head, , ...body] = rows;
-  return body.map((r) => Object.fromEntries(head!.map((h, i) => [h.toLowerCase(), r[i] ?? ""])));
+  return markdownTable(doc, heading);
 }
 
 type Field = { field: string; offset: number; size: number | "rest"; encoding: string };

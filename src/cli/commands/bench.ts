@@ -3,6 +3,7 @@ import { Option } from "commander";
 import { coldStart } from "../../bench/cold.js";
 import { benchOverhead } from "../../bench/overhead.js";
 import { benchDecrypt } from "../../seal/bench.js";
+import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
 import { type KeyFlags, keyOptions, keySource, parseIntArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 
@@ -44,5 +45,13 @@ export function register(program: Command): void {
     .option("--runs <n>", "alternating runs of each", parseIntArg(1), 5)
     .action(async (opts: { mib: number; runs: number }) => {
       printJson(await benchDecrypt(opts.mib * 2 ** 20, opts.runs));
+    });
+  bench
+    .command("pf")
+    .description("Gramine protected-files encrypt/decrypt throughput (memory and file to file) vs raw AES-128-GCM over the same bytes; prints JSON")
+    .option("--mb <n>", "file size in MB (10^6 bytes)", parseIntArg(1, 4096), 100)
+    .option("--runs <n>", "alternating runs of each", parseIntArg(1), 5)
+    .action(async (opts: { mb: number; runs: number }) => {
+      printJson(await benchPf(opts.mb * 1e6, opts.runs));
     });
 }

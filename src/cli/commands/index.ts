@@ -4,6 +4,7 @@ import * as importCmd from "./import.js";
 import * as infer from "./infer.js";
 import * as inspect from "./inspect.js";
 import * as keygen from "./keygen.js";
+import * as pf from "./pf.js";
 import * as run from "./run.js";
 import * as seal from "./seal.js";
 import * as split from "./split.js";
@@ -13,5 +14,5 @@ import * as zoo from "./zoo.js";
 
 /** Each command lives in its own module and adds itself to the program. */
 export function registerCommands(program: Command): void {
-  for (const c of [zoo, importCmd, split, keygen, seal, unseal, run, infer, inspect, verify, bench]) c.register(program);
+  for (const c of [zoo, importCmd, split, keygen, seal, unseal, run, infer, inspect, verify, bench, pf]) c.register(program);
 }

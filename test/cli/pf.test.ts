@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { runCli, tempDir } from "../helpers/index.js";
+import { PF_DIR, pfPlaintext, sha256 } from "../seal/gramine-pf-helpers.js";
+
+/** `msplit pf`: gramine-sgx-pf-crypt's meaning of -i, -o and the embedded path; one-line errors. */
+const dir = tempDir("msplit-pf-cli-");
+const cwd = dir.path;
+
+before(() => {
+  copyFileSync(join(PF_DIR, "wrap_key"), join(cwd, "wk"));
+  chmodSync(join(cwd, "wk"), 0o600);
+  writeFileSync(join(cwd, "plain.bin"), pfPlaintext(500_000));
+});
+after(() => dir.cleanup());
+
+const pf = (args: string[], where = cwd) => runCli(["pf", ...args], { cwd: where });
+
+function fails(r: { status: number; stderr: string }, code: string, exit = 1): void {
+  assert.equal(r.status, exit, r.stderr);
+  assert.match(r.stderr.trim(), new RegExp(`^msplit: ${code}: [^\\n]+$`));
+}
+
+test("encrypt embeds the normalized -o path; decrypt checks the -i path, as the real tool with -V", () => {
+  mkdirSync(join(cwd, "enc"), { recursive: true });
+  let r = pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "./enc//p.bin", "--pf-version", "2"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /path "enc\/p\.bin"/);
+  r = pf(["inspect", "-i", "enc/p.bin", "-w", "wk", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { file: "enc/p.bin", version: 2, minorVersion: 0, featureFlags: 0, nodes: 1 + 2 + 122, path: "enc/p.bin", size: 500_000, dataNodes: 122, mhtNodes: 2 });
+
+  r = pf(["decrypt", "-w", "wk", "-i", "enc/p.bin", "-o", "back.bin"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(sha256(readFileSync(join(cwd, "back.bin"))), sha256(pfPlaintext(500_000)));
+  assert.equal(statSync(join(cwd, "back.bin")).mode & 0o777, 0o600, "decrypted plaintext is private");
+
+  // From another directory the path differs: refused unless the expected path is named, or the check is off.
+  const sub = join(cwd, "enc");
+  fails(pf(["decrypt", "-w", "../wk", "-i", "p.bin", "-o", "x.bin"], sub), "ERR_PF_PATH_MISMATCH");
+  assert.ok(!existsSync(join(sub, "x.bin")));
+  assert.equal(pf(["decrypt", "-w", "../wk", "-i", "p.bin", "-o", "x.bin", "--path", "enc/p.bin"], sub).status, 0);
+  assert.equal(pf(["decrypt", "-w", "../wk", "-i", "p.bin", "-o", "y.bin", "--no-path-check"], sub).status, 0);
+  assert.ok(readFileSync(join(sub, "x.bin")).equals(readFileSync(join(sub, "y.bin"))));
+});
+
+test("--path embeds another path; existing outputs are refused unless --force", () => {
+  let r = pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "staged.bin", "--path", "/srv/models/p.bin"]);
+  assert.equal(r.status, 0, r.stderr);
+  r = pf(["inspect", "-i", "staged.bin", "-w", "wk", "--json"]);
+  assert.equal(JSON.parse(r.stdout).path, "/srv/models/p.bin");
+  assert.equal(JSON.parse(r.stdout).version, 1, "version 1 by default");
+  fails(pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "staged.bin"]), "ERR_OUTPUT_EXISTS");
+  assert.equal(JSON.parse(pf(["inspect", "-i", "staged.bin", "-w", "wk", "--json"]).stdout).path, "/srv/models/p.bin", "left alone");
+  assert.equal(pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "staged.bin", "--force"]).status, 0);
+  assert.equal(JSON.parse(pf(["inspect", "-i", "staged.bin", "-w", "wk", "--json"]).stdout).path, "staged.bin");
+});
+
+test("directories are converted recursively, each file bound to its own path", () => {
+  mkdirSync(join(cwd, "tree", "sub"), { recursive: true });
+  writeFileSync(join(cwd, "tree", "a"), "alpha");
+  writeFileSync(join(cwd, "tree", "sub", "b"), pfPlaintext(9000));
+  let r = pf(["encrypt", "-w", "wk", "-i", "tree", "-o", "etree"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(pf(["inspect", "-i", "etree/sub/b", "-w", "wk", "--json"]).stdout).path, "etree/sub/b");
+  r = pf(["decrypt", "-w", "wk", "-i", "etree", "-o", "dtree"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(readFileSync(join(cwd, "dtree", "a"), "utf8"), "alpha");
+  assert.ok(readFileSync(join(cwd, "dtree", "sub", "b")).equals(pfPlaintext(9000)));
+});
+
+test("the real tool's negative vectors fail with their code and nothing is written", () => {
+  const v = join(cwd, "v");
+  mkdirSync(join(v, "enc"), { recursive: true });
+  copyFileSync(join(cwd, "wk"), join(v, "wk"));
+  chmodSync(join(v, "wk"), 0o600);
+  for (const [file, code] of [
+    ["wrong_key.bin", "ERR_PF_KEY_MISMATCH"],
+    ["flip_data.bin", "ERR_PF_CORRUPTED"],
+    ["truncated.bin", "ERR_PF_TRUNCATED"],
+    ["wrong_path.bin", "ERR_PF_PATH_MISMATCH"],
+    ["bad_version.bin", "ERR_PF_INVALID_VERSION"],
+  ]) {
+    copyFileSync(join(PF_DIR, "negative", "v1", file!), join(v, "enc", "size_7169.bin"));
+    fails(pf(["decrypt", "-w", "wk", "-i", "enc/size_7169.bin", "-o", "out.bin"], v), code!);
+    assert.deepEqual(readdirSync(v).sort(), ["enc", "wk"], `${file}: no output or temporary left`);
+  }
+});
+
+test("bad keys, FIFOs and missing files are one-line errors, not hangs", () => {
+  writeFileSync(join(cwd, "short.key"), Buffer.alloc(15, 7), { mode: 0o600 });
+  fails(pf(["encrypt", "-w", "short.key", "-i", "plain.bin", "-o", "k.bin"]), "ERR_KEY_INVALID");
+  writeFileSync(join(cwd, "open.key"), Buffer.alloc(16, 7), { mode: 0o644 });
+  chmodSync(join(cwd, "open.key"), 0o644);
+  fails(pf(["encrypt", "-w", "open.key", "-i", "plain.bin", "-o", "k.bin"]), "ERR_KEY_PERMISSIONS");
+  fails(pf(["encrypt", "-w", "wk", "-i", "missing.bin", "-o", "k.bin"]), "ERR_IO");
+  if (spawnSync("mkfifo", [join(cwd, "fifo")]).status === 0) fails(pf(["encrypt", "-w", "wk", "-i", "fifo", "-o", "k.bin"]), "ERR_IO");
+  fails(pf(["decrypt", "-w", "wk", "-i", "plain.bin", "-o", "k.bin"]), "ERR_PF_INVALID_HEADER");
+  fails(pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "k.bin", "--pf-version", "3"]), "ERR_USAGE", 2);
+  assert.ok(!existsSync(join(cwd, "k.bin")));
+});
+
+test("gen-key writes 16 private bytes and never overwrites", () => {
+  assert.equal(pf(["gen-key", "-w", "new.key"]).status, 0);
+  assert.equal(readFileSync(join(cwd, "new.key")).byteLength, 16);
+  assert.equal(statSync(join(cwd, "new.key")).mode & 0o777, 0o600);
+  fails(pf(["gen-key", "-w", "new.key"]), "ERR_OUTPUT_EXISTS");
+});
