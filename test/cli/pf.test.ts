@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { runCli, tempDir } from "../helpers/index.js";
+import { expectCliFailure, runCli, tempDir } from "../helpers/index.js";
 import { PF_DIR, pfPlaintext, sha256 } from "../seal/gramine-pf-helpers.js";
 
 /** `msplit pf`: gramine-sgx-pf-crypt's meaning of -i, -o and the embedded path; one-line errors. */
@@ -19,10 +19,8 @@ after(() => dir.cleanup());
 
 const pf = (args: string[], where = cwd) => runCli(["pf", ...args], { cwd: where });
 
-function fails(r: { status: number; stderr: string }, code: string, exit = 1): void {
-  assert.equal(r.status, exit, r.stderr);
-  assert.match(r.stderr.trim(), new RegExp(`^msplit: ${code}: [^\\n]+$`));
-}
+const fails = (args: string[], code: string, options: { exit?: number; where?: string } = {}) =>
+  expectCliFailure(["pf", ...args], code, { exit: options.exit, cwd: options.where ?? cwd });
 
 test("encrypt embeds the normalized -o path; decrypt checks the -i path, as the real tool with -V", () => {
   mkdirSync(join(cwd, "enc"), { recursive: true });
@@ -40,7 +38,7 @@ test("encrypt embeds the normalized -o path; decrypt checks the -i path, as the 
 
   // From another directory the path differs: refused unless the expected path is named, or the check is off.
   const sub = join(cwd, "enc");
-  fails(pf(["decrypt", "-w", "../wk", "-i", "p.bin", "-o", "x.bin"], sub), "ERR_PF_PATH_MISMATCH");
+  fails(["decrypt", "-w", "../wk", "-i", "p.bin", "-o", "x.bin"], "ERR_PF_PATH_MISMATCH", { where: sub });
   assert.ok(!existsSync(join(sub, "x.bin")));
   assert.equal(pf(["decrypt", "-w", "../wk", "-i", "p.bin", "-o", "x.bin", "--path", "enc/p.bin"], sub).status, 0);
   assert.equal(pf(["decrypt", "-w", "../wk", "-i", "p.bin", "-o", "y.bin", "--no-path-check"], sub).status, 0);
@@ -53,7 +51,7 @@ test("--path embeds another path; existing outputs are refused unless --force", 
   r = pf(["inspect", "-i", "staged.bin", "-w", "wk", "--json"]);
   assert.equal(JSON.parse(r.stdout).path, "/srv/models/p.bin");
   assert.equal(JSON.parse(r.stdout).version, 1, "version 1 by default");
-  fails(pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "staged.bin"]), "ERR_OUTPUT_EXISTS");
+  fails(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "staged.bin"], "ERR_OUTPUT_EXISTS");
   assert.equal(JSON.parse(pf(["inspect", "-i", "staged.bin", "-w", "wk", "--json"]).stdout).path, "/srv/models/p.bin", "left alone");
   assert.equal(pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "staged.bin", "--force"]).status, 0);
   assert.equal(JSON.parse(pf(["inspect", "-i", "staged.bin", "-w", "wk", "--json"]).stdout).path, "staged.bin");
@@ -85,21 +83,21 @@ test("the real tool's negative vectors fail with their code and nothing is writt
     ["bad_version.bin", "ERR_PF_INVALID_VERSION"],
   ]) {
     copyFileSync(join(PF_DIR, "negative", "v1", file!), join(v, "enc", "size_7169.bin"));
-    fails(pf(["decrypt", "-w", "wk", "-i", "enc/size_7169.bin", "-o", "out.bin"], v), code!);
+    fails(["decrypt", "-w", "wk", "-i", "enc/size_7169.bin", "-o", "out.bin"], code!, { where: v });
     assert.deepEqual(readdirSync(v).sort(), ["enc", "wk"], `${file}: no output or temporary left`);
   }
 });
 
 test("bad keys, FIFOs and missing files are one-line errors, not hangs", () => {
   writeFileSync(join(cwd, "short.key"), Buffer.alloc(15, 7), { mode: 0o600 });
-  fails(pf(["encrypt", "-w", "short.key", "-i", "plain.bin", "-o", "k.bin"]), "ERR_KEY_INVALID");
+  fails(["encrypt", "-w", "short.key", "-i", "plain.bin", "-o", "k.bin"], "ERR_KEY_INVALID");
   writeFileSync(join(cwd, "open.key"), Buffer.alloc(16, 7), { mode: 0o644 });
   chmodSync(join(cwd, "open.key"), 0o644);
-  fails(pf(["encrypt", "-w", "open.key", "-i", "plain.bin", "-o", "k.bin"]), "ERR_KEY_PERMISSIONS");
-  fails(pf(["encrypt", "-w", "wk", "-i", "missing.bin", "-o", "k.bin"]), "ERR_IO");
-  if (spawnSync("mkfifo", [join(cwd, "fifo")]).status === 0) fails(pf(["encrypt", "-w", "wk", "-i", "fifo", "-o", "k.bin"]), "ERR_IO");
-  fails(pf(["decrypt", "-w", "wk", "-i", "plain.bin", "-o", "k.bin"]), "ERR_PF_INVALID_HEADER");
-  fails(pf(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "k.bin", "--pf-version", "3"]), "ERR_USAGE", 2);
+  fails(["encrypt", "-w", "open.key", "-i", "plain.bin", "-o", "k.bin"], "ERR_KEY_PERMISSIONS");
+  fails(["encrypt", "-w", "wk", "-i", "missing.bin", "-o", "k.bin"], "ERR_IO");
+  if (spawnSync("mkfifo", [join(cwd, "fifo")]).status === 0) fails(["encrypt", "-w", "wk", "-i", "fifo", "-o", "k.bin"], "ERR_IO");
+  fails(["decrypt", "-w", "wk", "-i", "plain.bin", "-o", "k.bin"], "ERR_PF_INVALID_HEADER");
+  fails(["encrypt", "-w", "wk", "-i", "plain.bin", "-o", "k.bin", "--pf-version", "3"], "ERR_USAGE", { exit: 2 });
   assert.ok(!existsSync(join(cwd, "k.bin")));
 });
 
@@ -107,5 +105,5 @@ test("gen-key writes 16 private bytes and never overwrites", () => {
   assert.equal(pf(["gen-key", "-w", "new.key"]).status, 0);
   assert.equal(readFileSync(join(cwd, "new.key")).byteLength, 16);
   assert.equal(statSync(join(cwd, "new.key")).mode & 0o777, 0o600);
-  fails(pf(["gen-key", "-w", "new.key"]), "ERR_OUTPUT_EXISTS");
+  fails(["gen-key", "-w", "new.key"], "ERR_OUTPUT_EXISTS");
 });

@@ -52,7 +52,7 @@ export function filePfSink(fh: FileHandle): PfSink {
     write: async (position, pieces) => {
       let list = pieces.filter((p) => p.byteLength > 0);
       while (list.length > 0) {
-        const { bytesWritten } = await fh.writev(list as Uint8Array[], position);
+        const { bytesWritten } = await fh.writev(list, position);
         position += bytesWritten;
         let skip = bytesWritten;
         while (list.length > 0 && skip >= list[0]!.byteLength) skip -= list.shift()!.byteLength;

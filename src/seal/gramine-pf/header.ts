@@ -25,7 +25,7 @@ export function parsePfHeader(node0: Buffer, what: string): PfHeader {
   const major = node0[HEADER.majorVersion]!;
   if (major !== 1 && major !== 2)
     throw new PfInvalidVersion(`${what} has protected-files major version ${major}; msplit reads versions 1 (Gramine <= 1.8) and 2 (Gramine >= 1.9)`);
-  const version = major as PfVersion;
+  const version = major;
   const offset = metadataOffset(version);
   // Gramine always writes the rest of the node as zeros; nothing authenticates it, so it must stay so.
   if (node0.subarray(offset + METADATA_SIZE, NODE_SIZE).some((b) => b !== 0))
