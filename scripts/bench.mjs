@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: the overhead benchmark for the eight zoo models, each in its own process,
-// then the split time and peak memory of vgg19, then the sealing suite. `npm run bench -- <suite>`
-// runs one suite: overhead | split | seal | pf.
+// then the split time and peak memory of vgg19, then the sealing suite, then the Gramine
+// protected-files suite, then the cold-start comparison with the original's method.
+// `npm run bench -- <suite>` runs one suite: overhead | split | seal | pf | cold.
+// `npm run bench -- cold --help` lists the cold suite's options.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -141,15 +143,17 @@ if (!existsSync(cli)) {
 // The built library's own helpers, so the numbers are computed as msplit computes them.
 const { median } = await import("../dist/util/stats.js");
 const { encodeNpy } = await import("../dist/runtime/npy.js");
+const { cold } = await import("./bench-cold.mjs");
 const suite = process.argv[2] ?? "all";
-const suites = { overhead, split: splitTime, seal, pf };
+const suites = { overhead, split: splitTime, seal, pf, cold: () => cold(process.argv.slice(3)) };
 if (suite === "all") {
   overhead();
   splitTime();
   seal();
   pf();
+  cold([]);
 } else if (suites[suite]) suites[suite]();
 else {
-  console.error(`unknown suite '${suite}' (overhead, split, seal, pf)`);
+  console.error(`unknown suite '${suite}' (overhead, split, seal, pf, cold)`);
   process.exit(2);
 }

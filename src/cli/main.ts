@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { isMsplitError } from "../errors.js";
+import { markMainStart } from "../util/profile.js";
 import { registerCommands } from "./commands/index.js";
 import { VERSION } from "../version.js";
+
+markMainStart();
 
 const program = new Command("msplit")
   .description("Split, seal and run neural networks for confidential inference.")

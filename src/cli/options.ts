@@ -4,6 +4,7 @@ import type { SourcePolicy } from "../runtime/admit.js";
 import type { PipelineMode } from "../runtime/pipeline.js";
 import type { SessionSettings } from "../runtime/session.js";
 import { KEY_FILE_ENV, type KeySource } from "../seal/index.js";
+import { addProcessStart, formatProfile, type PhaseTiming, Profile, withProfile } from "../util/profile.js";
 
 export function parseIntArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -84,4 +85,22 @@ export function requireKeySource(flags: KeyFlags): KeySource {
   const k = keySource(flags);
   if (!k) throw new UsageError(`a key is needed: --key <file> (or set ${KEY_FILE_ENV})`);
   return k;
+}
+
+export function profileOption(): Option {
+  return new Option("--profile", "print where the time went, phase by phase (wall and CPU ms, to stderr; in the JSON with --json)");
+}
+
+/**
+ * Runs a command's work, with its phases recorded when `enabled`: the table goes to stderr, and
+ * the phases come back for commands that print JSON.
+ */
+export async function profiled<T>(enabled: boolean | undefined, work: () => Promise<T>): Promise<{ value: T; profile?: PhaseTiming[] }> {
+  if (!enabled) return { value: await work() };
+  const profile = new Profile();
+  addProcessStart(profile);
+  const value = await withProfile(profile, work);
+  const phases = profile.phases();
+  process.stderr.write(`${formatProfile(phases)}\n`);
+  return { value, profile: phases };
 }

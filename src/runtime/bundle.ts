@@ -7,6 +7,7 @@ import { decodeModel } from "../onnx/codec.js";
 import { firstLine } from "../onnx/probe.js";
 import { type BundleInfo, type KeySource, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
 import type { SplitPlan } from "../split/plan.js";
+import { phase } from "../util/profile.js";
 import { interfaceOfModel, type PartInterface } from "./assemble.js";
 import type { PartFormat, PartProvider, PartSource } from "./pipeline.js";
 
@@ -78,10 +79,10 @@ export interface OpenedParts {
 
 /** Opens a sealed bundle with a key from `keySource`; nothing is decrypted until `load`. */
 export async function openSealedParts(dir: string, keySource: KeySource): Promise<OpenedParts> {
-  const key = await loadKey(keySource);
+  const key = await phase("key", () => loadKey(keySource));
   let bundle: OpenedBundle;
   try {
-    bundle = await openBundle(dir, key);
+    bundle = await phase("open bundle", () => openBundle(dir, key));
   } finally {
     zeroize(key);
   }

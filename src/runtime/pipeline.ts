@@ -3,6 +3,7 @@ import { PartsMismatch, UsageError } from "../errors.js";
 import { decodeModel, encodeModel } from "../onnx/codec.js";
 import type { ModelProto } from "../onnx/proto.js";
 import type { SplitPlan } from "../split/plan.js";
+import { phase, phaseSync } from "../util/profile.js";
 import { type ChainLayout, checkChain, interfaceOfModel, type PartInterface, stitchParts } from "./assemble.js";
 import { createSession, runSession, type SessionSettings } from "./session.js";
 
@@ -63,7 +64,7 @@ function wipe(source: PartSource): void {
 async function sessionFor(source: PartSource, settings: SessionSettings): Promise<ort.InferenceSession> {
   // An ORT-format part is used in place: its buffer must outlive the session (wiped after release).
   const s = source.format === "ort" ? { ...settings, configEntries: { ...ORT_BYTES_IN_PLACE, ...settings.configEntries } } : settings;
-  return createSession(source.bytes, s, source.name);
+  return phase("session", () => createSession(source.bytes, s, source.name));
 }
 
 /** Runs a chain of parts as if it were the original model. */
@@ -93,7 +94,7 @@ export class Pipeline {
   /** Loads parts from memory and checks that they fit together. */
   static async fromParts(sources: readonly PartSource[], options: PipelineOptions = {}): Promise<Pipeline> {
     const mode = options.mode ?? "resident";
-    const models = sources.map((s) => (s.format === "ort" ? undefined : decodeModel(s.bytes)));
+    const models = sources.map((s) => (s.format === "ort" ? undefined : phaseSync("decode", () => decodeModel(s.bytes))));
     const interfaces = sources.map((s, k) => s.interface ?? interfaceOfModel(requireModel(models[k], s), s.name));
     const layout = checkChain(interfaces, options.plan);
     if (mode === "stream") {
@@ -104,7 +105,10 @@ export class Pipeline {
     const pinned: PartSource[] = [];
     try {
       if (mode === "resident") {
-        const whole = sources.length === 1 ? sources[0]! : { name: "the stitched parts", bytes: encodeModel(stitchParts(models.map((m, k) => requireModel(m, sources[k]!)), layout)), sensitive: true };
+        const whole =
+          sources.length === 1
+            ? sources[0]!
+            : { name: "the stitched parts", bytes: phaseSync("stitch", () => encodeModel(stitchParts(models.map((m, k) => requireModel(m, sources[k]!)), layout))), sensitive: true };
         sessions.push(await sessionFor(whole, options));
         if (whole.format === "ort") pinned.push(whole);
         else if (whole !== sources[0]) wipe(whole);

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
+import { phaseSync } from "../util/profile.js";
 import { zeroize } from "./bytes.js";
 import { BundleIncomplete, BundleInvalid, BundleTampered, KeyMismatch } from "./errors.js";
 import { type BundleHeader, HEADER_FILE, HEADER_SIZE, MAX_SEALED_MANIFEST, PART_HEADER_SIZE, parseHeader, partAad } from "./format.js";
@@ -79,7 +80,7 @@ export async function openBundle(dir: string, key: Uint8Array, options: OpenOpti
       const hash = createHash("sha256");
       let total = 0;
       for await (const c of openChunks(fileSource(fh, PART_HEADER_SIZE, sealedSize(entry.size)), pk, partAad(ph.raw, index, n), entry.size, what)) {
-        hash.update(c);
+        phaseSync("hash", () => hash.update(c));
         total += c.length;
         yield c;
       }

@@ -1,6 +1,7 @@
 import { createSecretKey } from "node:crypto";
 import type { CipherKey } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
+import { phase, phaseSync } from "../util/profile.js";
 import { BundleTampered, BundleTruncated } from "./errors.js";
 import { chunkCount, openChunk, SEALED_CHUNK_SIZE, sealedSize } from "./stream.js";
 
@@ -54,11 +55,11 @@ export async function* openChunks(
   for (let first = 0; first < n; first += BATCH_CHUNKS) {
     const start = first * SEALED_CHUNK_SIZE;
     const length = Math.min(BATCH_CHUNKS * SEALED_CHUNK_SIZE, total - start);
-    const view = await source(start, length);
+    const view = await phase("read", () => source(start, length));
     if (view.byteLength < length)
       throw new BundleTruncated(`${what} is truncated: it ends inside chunk ${first + Math.floor(view.byteLength / SEALED_CHUNK_SIZE)} of ${n}`);
     for (let off = 0, i = first; off < length; off += SEALED_CHUNK_SIZE, i++) {
-      const plain = openChunk(key, aad, i, i === n - 1, view.subarray(off, Math.min(off + SEALED_CHUNK_SIZE, length)));
+      const plain = phaseSync("decrypt", () => openChunk(key, aad, i, i === n - 1, view.subarray(off, Math.min(off + SEALED_CHUNK_SIZE, length))));
       if (!plain) throw new BundleTampered(`${what} failed authentication at chunk ${i} of ${n} (modified, or not the part that belongs here)`);
       yield plain;
     }
@@ -76,9 +77,11 @@ export async function collectChunks(chunks: AsyncIterable<Buffer>, size: number,
   try {
     for await (const c of chunks) {
       if (off + c.length > size) throw new RangeError("more plaintext than announced");
-      c.copy(out, off);
+      phaseSync("decrypt", () => {
+        c.copy(out, off);
+        c.fill(0);
+      });
       off += c.length;
-      c.fill(0);
     }
     if (off !== size) throw new RangeError("less plaintext than announced");
     return out;

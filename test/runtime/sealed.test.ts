@@ -86,6 +86,32 @@ test("infer on a bundle writes nothing but its requested output (decryption in m
   }
 });
 
+test("infer --profile reports every phase of a sealed cold run and changes nothing in the result", () => {
+  const args = ["infer", bundle, "--key", keyFile, "--image", join(repoRoot, "assets", "chelsea.jpg"), "--threads", "1", "--json"];
+  const plain = runCli(args);
+  const profiled = runCli([...args, "--profile"]);
+  assert.equal(profiled.status, 0, profiled.stderr);
+  const want = JSON.parse(plain.stdout) as { top: unknown };
+  const got = JSON.parse(profiled.stdout) as { top: unknown; profile: { name: string; wallMs: number; cpuMs: number | null; count: number }[] };
+  assert.deepEqual(got.top, want.top);
+  const names = got.profile.map((p) => p.name);
+  for (const n of ["node start", "modules", "key", "open bundle", "read", "decrypt", "hash", "session", "preprocess", "first run", "result"])
+    assert.ok(names.includes(n), `phase ${n} in ${names.join(", ")}`);
+  for (const p of got.profile) assert.ok(p.wallMs >= 0 && p.count >= 1, JSON.stringify(p));
+  assert.match(profiled.stderr, /^decrypt \(x\d+\)\s+[\d.]+\s+[\d.]+$/m, "a table on stderr");
+  assert.equal(plain.stderr.includes("wall ms"), false, "no table without --profile");
+});
+
+test("bench warm times repeated runs of a bundle", () => {
+  const r = runCli(["bench", "warm", bundle, "--key", keyFile, "--runs", "3", "--warmup", "1"]);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { runs: number; times_ms: number[]; median_ms: number; parts: number };
+  assert.equal(j.runs, 3);
+  assert.equal(j.times_ms.length, 3);
+  assert.equal(j.parts, 5);
+  assert.ok(j.median_ms > 0 && j.times_ms.includes(j.median_ms));
+});
+
 function expectBundleFailure(b: string, args: string[], code: RegExp) {
   const result = join(dir.path, "r.txt");
   expectCliFailure(["infer", b, "--image", join(repoRoot, "assets", "chelsea.jpg"), "-o", result, ...args], code, { outputs: [result] });

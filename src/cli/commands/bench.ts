@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { coldStart } from "../../bench/cold.js";
 import { benchOverhead } from "../../bench/overhead.js";
+import { warmInference } from "../../bench/warm.js";
 import { benchDecrypt } from "../../seal/bench.js";
 import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
@@ -37,6 +38,18 @@ export function register(program: Command): void {
   for (const o of [...keyOptions(), requireSealedOption()]) cold.addOption(o);
   cold.action(async (path: string, opts: KeyFlags & SealedFlags & { mode?: "resident" | "chained" | "stream"; threads: number }) => {
     printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, ...sealedPolicy(opts) }));
+  });
+  const warm = bench
+    .command("warm")
+    .description("warm inference: open once, then time repeated runs on one input in this process; prints JSON")
+    .argument("<model>", "ONNX model, parts directory or sealed bundle")
+    .addOption(new Option("--mode <mode>", "pipeline mode").choices(["resident", "chained", "stream"]))
+    .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
+    .option("--runs <n>", "measured runs", parseIntArg(1), 30)
+    .option("--warmup <n>", "unmeasured runs first", parseIntArg(0), 3);
+  for (const o of keyOptions()) warm.addOption(o);
+  warm.action(async (path: string, opts: KeyFlags & { mode?: "resident" | "chained" | "stream"; threads: number; runs: number; warmup: number }) => {
+    printJson(await warmInference(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, runs: opts.runs, warmup: opts.warmup }));
   });
   bench
     .command("decrypt")

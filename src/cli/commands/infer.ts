@@ -1,13 +1,14 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { formatResult, readLabels, topK } from "../../runtime/classify.js";
+import { formatResult, type Prediction, readLabels, topK } from "../../runtime/classify.js";
 import { openPipeline } from "../../runtime/load.js";
 import { preprocessImage } from "../../runtime/preprocess.js";
 import { toOrtTensor } from "../../runtime/tensors.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { phase } from "../../util/profile.js";
 import { info, printJson } from "../output.js";
-import { parseIntArg, type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
+import { parseIntArg, profileOption, profiled, type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
 
 export const DEFAULT_LABELS = fileURLToPath(new URL("../../../assets/imagenet_classes.txt", import.meta.url));
 
@@ -20,28 +21,33 @@ export function register(program: Command): void {
     .option("--labels <file>", "class names, one per line (default: the 1000 ImageNet classes)")
     .option("--top <k>", "how many classes to report", parseIntArg(1, 100000), 5)
     .option("-o, --output <file>", "write the top-k as result.txt")
-    .option("--json", "print the result as JSON on stdout");
+    .option("--json", "print the result as JSON on stdout")
+    .addOption(profileOption());
   for (const o of sessionOptions()) cmd.addOption(o);
-  cmd.action(async (path: string, opts: SessionFlags & { image: string; labels?: string; top: number; output?: string; json?: boolean }) => {
-    const labels = await readLabels(opts.labels ?? DEFAULT_LABELS);
-    const input = await preprocessImage(opts.image);
-    const pipeline = await openPipeline(path, sessionSettings(opts));
-    let predictions;
-    try {
-      if (pipeline.inputNames.length !== 1) throw new UsageError(`the model takes ${pipeline.inputNames.length} inputs; infer feeds one image`);
-      const t0 = performance.now();
-      const out = await pipeline.run({ [pipeline.inputNames[0]!]: toOrtTensor(input) });
-      const ms = performance.now() - t0;
-      const logits = out[pipeline.outputNames[0]!]!.data as Float32Array;
-      predictions = topK(logits, opts.top, labels);
-      if (opts.output) await writeFileAtomic(opts.output, formatResult(predictions));
-      if (opts.json) printJson({ model: path, image: opts.image, parts: pipeline.partCount, mode: pipeline.mode, inference_ms: ms, top: predictions });
-      else {
-        for (const p of predictions) process.stdout.write(`${p.percent.toFixed(2).padStart(6)}%  ${p.label}\n`);
-        if (opts.output) info(`wrote ${opts.output}`);
+  cmd.action(async (path: string, opts: SessionFlags & { image: string; labels?: string; top: number; output?: string; json?: boolean; profile?: boolean }) => {
+    const { value, profile } = await profiled(opts.profile, async () => {
+      const labels = await readLabels(opts.labels ?? DEFAULT_LABELS);
+      const input = await phase("preprocess", () => preprocessImage(opts.image));
+      const pipeline = await openPipeline(path, sessionSettings(opts));
+      try {
+        if (pipeline.inputNames.length !== 1) throw new UsageError(`the model takes ${pipeline.inputNames.length} inputs; infer feeds one image`);
+        const t0 = performance.now();
+        const out = await phase("first run", () => pipeline.run({ [pipeline.inputNames[0]!]: toOrtTensor(input) }));
+        const ms = performance.now() - t0;
+        const predictions: Prediction[] = await phase("result", async () => {
+          const top = topK(out[pipeline.outputNames[0]!]!.data as Float32Array, opts.top, labels);
+          if (opts.output) await writeFileAtomic(opts.output, formatResult(top));
+          return top;
+        });
+        return { parts: pipeline.partCount, mode: pipeline.mode, ms, predictions };
+      } finally {
+        await phase("release", () => pipeline.release());
       }
-    } finally {
-      await pipeline.release();
+    });
+    if (opts.json) printJson({ model: path, image: opts.image, parts: value.parts, mode: value.mode, inference_ms: value.ms, top: value.predictions, ...(profile && { profile }) });
+    else {
+      for (const p of value.predictions) process.stdout.write(`${p.percent.toFixed(2).padStart(6)}%  ${p.label}\n`);
+      if (opts.output) info(`wrote ${opts.output}`);
     }
   });
 }
