@@ -28,9 +28,16 @@ function cpuMs(): number {
   return (c.user + c.system) / 1000;
 }
 
+/** Wall and CPU clocks in milliseconds. */
+export type Clock = () => { wall: number; cpu: number };
+
+const processClock: Clock = () => ({ wall: performance.now(), cpu: cpuMs() });
+
 export class Profile {
   private readonly totals = new Map<string, PhaseTiming>();
   private readonly stack: Frame[] = [];
+
+  constructor(private readonly clock: Clock = processClock) {}
 
   /** Adds time measured elsewhere (process start, a worker's own timings). */
   add(name: string, wallMs: number, cpu: number, count = 1): void {
@@ -44,14 +51,15 @@ export class Profile {
 
   enter(name: string): Frame {
     if (!this.totals.has(name)) this.totals.set(name, { name, wallMs: 0, cpuMs: 0, count: 0 });
-    const frame = { wall: performance.now(), cpu: cpuMs(), innerWall: 0, innerCpu: 0 };
+    const frame = { ...this.clock(), innerWall: 0, innerCpu: 0 };
     this.stack.push(frame);
     return frame;
   }
 
   exit(frame: Frame, name: string): void {
-    const wall = performance.now() - frame.wall;
-    const cpu = cpuMs() - frame.cpu;
+    const now = this.clock();
+    const wall = now.wall - frame.wall;
+    const cpu = now.cpu - frame.cpu;
     const i = this.stack.lastIndexOf(frame);
     if (i >= 0) this.stack.splice(i, 1);
     const parent = this.stack[this.stack.length - 1];
