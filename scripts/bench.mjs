@@ -3,7 +3,8 @@
 // then the split time and peak memory of vgg19, then the sealing suite, then the Gramine
 // protected-files suite, then the cold-start comparison with the original's method.
 // `npm run bench -- <suite>` runs one suite: overhead | split | seal | pf | cold.
-// `npm run bench -- cold --help` lists the cold suite's options.
+// `npm run bench -- cold --help` lists the cold suite's options. `npm run bench -- report [flags]`
+// runs the experiment matrix (`msplit bench report`) into bench-out/report-<time>/ unless -o is given.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -145,6 +146,14 @@ const { median } = await import("../dist/util/stats.js");
 const { encodeNpy } = await import("../dist/runtime/npy.js");
 const { cold } = await import("./bench-cold.mjs");
 const suite = process.argv[2] ?? "all";
+if (suite === "report") {
+  const args = process.argv.slice(3);
+  if (!args.some((a) => a === "-o" || a === "--output" || a.startsWith("--output="))) {
+    args.push("-o", join(root, "bench-out", `report-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+  }
+  const r = spawnSync(process.execPath, [cli, "bench", "report", ...args], { cwd: root, stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}
 const suites = { overhead, split: splitTime, seal, pf, cold: () => cold(process.argv.slice(3)) };
 if (suite === "all") {
   overhead();
@@ -154,6 +163,6 @@ if (suite === "all") {
   cold([]);
 } else if (suites[suite]) suites[suite]();
 else {
-  console.error(`unknown suite '${suite}' (overhead, split, seal, pf, cold)`);
+  console.error(`unknown suite '${suite}' (overhead, split, seal, pf, cold, report)`);
   process.exit(2);
 }

@@ -3,10 +3,14 @@ import { Option } from "commander";
 import { coldStart } from "../../bench/cold.js";
 import { benchOverhead } from "../../bench/overhead.js";
 import { warmInference } from "../../bench/warm.js";
+import { readInputSpecs } from "../../bench/inputs.js";
+import { measureInference } from "../../bench/measure.js";
+import { RESULT_MARK } from "../../bench/child.js";
 import { benchDecrypt } from "../../seal/bench.js";
 import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
 import { type KeyFlags, keyOptions, keySource, parseIntArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
+import * as report from "./bench-report.js";
 
 export function register(program: Command): void {
   const bench = program.command("bench").description("benchmarks (ratios against a baseline measured in the same run)");
@@ -67,4 +71,29 @@ export function register(program: Command): void {
     .action(async (opts: { mb: number; runs: number }) => {
       printJson(await benchPf(opts.mb * 1e6, opts.runs));
     });
+
+  const measure = bench
+    .command("measure")
+    .description("one benchmark configuration in this process (bench report runs it in fresh children): open, first run, warm runs; prints one result line")
+    .argument("<model>", "ONNX model, parts directory or sealed bundle")
+    .requiredOption("--inputs <file.json>", "the inputs to feed: a JSON list of {name, dtype, dims} (seeded random values)")
+    .addOption(new Option("--mode <mode>", "pipeline mode (default: what `run` picks)").choices(["resident", "chained", "stream"]))
+    .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
+    .option("--warm-runs <n>", "warm runs at most", parseIntArg(1), 10)
+    .option("--warm-ms <ms>", "stop warm runs after this much time once 3 are done", parseIntArg(0), 1000)
+    .option("--hold", "after the result line, wait until stdin closes (so the parent can read this process's peak memory)");
+  for (const o of keyOptions()) measure.addOption(o);
+  measure.action(async (path: string, opts: KeyFlags & { inputs: string; mode?: "resident" | "chained" | "stream"; threads: number; warmRuns: number; warmMs: number; hold?: boolean }) => {
+    const r = await measureInference(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, inputs: await readInputSpecs(opts.inputs), warmRuns: opts.warmRuns, warmBudgetMs: opts.warmMs });
+    process.stdout.write(`${RESULT_MARK}${JSON.stringify(r)}\n`);
+    if (opts.hold) {
+      process.stdin.resume();
+      await new Promise((resolve) => {
+        process.stdin.on("end", resolve);
+        process.stdin.on("error", resolve);
+      });
+    }
+  });
+  report.register(bench);
 }
+
