@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +117,13 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   let done = 0;
   let total = 0;
   const started = performance.now();
+  // Interrupted (Ctrl-C, kill): remove the parts and bundles, which can be gigabytes, before exiting.
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(work, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const progress = (label: string) => {
     const elapsed = (performance.now() - started) / 1000;
     o.onProgress?.({ done, total, etaSeconds: done > 0 ? (elapsed / done) * (total - done) : NaN, label });
@@ -175,6 +183,8 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     if (rows.length === 0) throw new BenchChildFailed(`no configuration ran: ${notes.filter((n) => n.includes("failed")).slice(0, 3).join("; ")}`);
     return { rows, series, notes };
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await rm(work, { recursive: true, force: true });
   }
 }
