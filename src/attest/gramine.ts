@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ATTESTATION_ROOT } from "../util/enclave.js";
 import { type Attester, REPORT_DATA_SIZE } from "./attester.js";
 import { AttesterUnavailable } from "./errors.js";
+import { readAtMost } from "./files.js";
 
 /** Gramine's pseudo-filesystem for attestation (Documentation/attestation.rst); enclave detection reads it too. */
 export const GRAMINE_ATTESTATION_ROOT = ATTESTATION_ROOT;
@@ -90,15 +91,9 @@ export class GramineAttester implements Attester {
   private async read(name: string, limit: number): Promise<Buffer> {
     const fh = await this.openFile(name, constants.O_RDONLY);
     try {
-      const buf = Buffer.alloc(limit + 1);
-      let got = 0;
-      while (got < buf.length) {
-        const { bytesRead } = await fh.read(buf, got, buf.length - got, null);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      if (got > limit) throw new AttesterUnavailable(`${this.path(name)} holds more than ${limit} bytes`);
-      return buf.subarray(0, got);
+      const bytes = await readAtMost(fh, limit + 1);
+      if (bytes.length > limit) throw new AttesterUnavailable(`${this.path(name)} holds more than ${limit} bytes`);
+      return bytes;
     } catch (e) {
       if (e instanceof AttesterUnavailable) throw e;
       throw new AttesterUnavailable(`cannot read ${this.path(name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import * as attest from "./attest.js";
 import * as bench from "./bench.js";
 import * as importCmd from "./import.js";
 import * as infer from "./infer.js";
@@ -14,5 +15,5 @@ import * as zoo from "./zoo.js";
 
 /** Each command lives in its own module and adds itself to the program. */
 export function registerCommands(program: Command): void {
-  for (const c of [zoo, importCmd, split, keygen, seal, unseal, run, infer, inspect, verify, bench, pf]) c.register(program);
+  for (const c of [zoo, importCmd, split, keygen, seal, unseal, run, infer, inspect, verify, attest, bench, pf]) c.register(program);
 }
