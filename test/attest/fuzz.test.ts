@@ -41,3 +41,18 @@ test("every truncation of a quote is refused by the parser", () => {
   assert.deepEqual(r.findings, []);
   assert.equal(r.parseRefused + r.checkRefused, quote.length);
 });
+
+test("the PCK chain has one encoding: base64 slack bits, stray padding, trailing DER bytes and odd whitespace are refused", () => {
+  // Bit flips the exhaustive fuzzer once found accepted: they left the certificates' DER unchanged
+  // (unused bits of the last base64 character, '=' turned into data that OpenSSL ignored after the
+  // DER, a vertical tab or a space where a line break or the NUL stood).
+  const quote = readFileSync(join(dir, "phala_sgx_quote.dat"));
+  const bits = [21297, 21306, 21307, 21318, 21520, 28986, 28987, 28998, 29200, 36561, 36570, 36571, 36582, 36784, 36797];
+  const mutants = bits.map((at) => {
+    const bytes = Buffer.from(quote);
+    bytes[at >> 3]! ^= 1 << (at & 7);
+    return { kind: "bitflip" as const, at, bytes };
+  });
+  const r = fuzzQuote(mutants, { now: new Date("2025-07-01T00:00:00Z") });
+  assert.deepEqual(r.findings, []);
+});

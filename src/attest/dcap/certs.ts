@@ -8,21 +8,31 @@ import { children, DER, oidString, type Tlv, unsignedInt } from "./der.js";
 const MAX_CHAIN = 5;
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----END CERTIFICATE-----/g;
 
-/** Splits a PEM chain (leaf first). Text between the blocks may only be whitespace; a trailing NUL is allowed (Intel's PCK chains end with one). */
+/**
+ * Splits a PEM chain (leaf first). Strict, so that a quote has one encoding: canonical base64,
+ * only line breaks between blocks, and at most one trailing NUL (Intel's PCK chains end with one).
+ */
 export function splitPemChain(text: string, what: string, Err: typeof QuoteInvalid | typeof CollateralInvalid = QuoteInvalid): X509Certificate[] {
   const certs: X509Certificate[] = [];
   let last = 0;
   for (const m of text.matchAll(PEM_BLOCK)) {
-    if (text.slice(last, m.index).trim() !== "") throw new Err(`${what}: stray text between certificates`);
+    if (!/^(\r?\n)?$/.test(text.slice(last, m.index))) throw new Err(`${what}: stray text between certificates`);
     if (certs.length === MAX_CHAIN) throw new Err(`${what}: more than ${MAX_CHAIN} certificates`);
+    const b64 = m[1]!.replace(/\r?\n/g, "");
+    const der = Buffer.from(b64, "base64");
+    if (der.toString("base64") !== b64) throw new Err(`${what}: certificate ${certs.length + 1} is not canonical base64`);
+    let cert: X509Certificate;
     try {
-      certs.push(new X509Certificate(Buffer.from(m[1]!.replace(/\s+/g, ""), "base64")));
+      cert = new X509Certificate(der);
     } catch (e) {
       throw new Err(`${what}: certificate ${certs.length + 1} does not parse: ${(e as Error).message}`, { cause: e });
     }
+    // OpenSSL ignores bytes after the certificate's DER; we do not.
+    if (!cert.raw.equals(der)) throw new Err(`${what}: certificate ${certs.length + 1} has ${der.length - cert.raw.length} stray bytes after its DER`);
+    certs.push(cert);
     last = m.index + m[0].length;
   }
-  if (text.slice(last).replace(/\0$/, "").trim() !== "") throw new Err(`${what}: stray text after the certificates`);
+  if (!/^(\r?\n)?\0?$/.test(text.slice(last))) throw new Err(`${what}: stray text after the certificates`);
   if (certs.length === 0) throw new Err(`${what}: no certificate`);
   return certs;
 }
