@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option } from "commander";
+import { GRAMINE_ATTESTATION_ROOT, GramineAttester } from "../attest/gramine.js";
+import { SampleAttester } from "../attest/sample.js";
+import { brokerKeySource } from "../kbs/key-source.js";
 import { UsageError } from "../errors.js";
 import type { SourcePolicy } from "../runtime/admit.js";
 import type { PipelineMode } from "../runtime/pipeline.js";
@@ -62,17 +66,29 @@ export function sealedPolicy(flags: SealedFlags): Pick<SourcePolicy, "requireSea
 /** Key options: files only, never key text on the command line (it would show in `ps`). */
 export function keyOptions(): Option[] {
   return [
-    new Option("--key <file>", `key file (32 raw bytes; default: the file named by ${KEY_FILE_ENV})`),
+    new Option("--key <file>", `key file (32 raw bytes; default: the file named by ${KEY_FILE_ENV}); with --kbs, a wrapped key file whose KEK the broker releases`),
     new Option("--kek <file>", "the key file is wrapped: unwrap it with this key-encryption key"),
+    new Option("--kbs <url>", "get the key from this key broker after attestation (msplit kbs serve, or a Trustee KBS)"),
+    new Option("--resource <repo/type/tag>", "the broker resource holding the key release (with --kbs)"),
+    new Option("--attester <kind>", "evidence for --kbs: gramine (/dev/attestation inside Gramine) or sample (unsigned, for tests)").choices(["gramine", "sample"]).default("gramine"),
+    new Option("--attestation-root <dir>", "Gramine's attestation pseudo-filesystem").default(GRAMINE_ATTESTATION_ROOT).hideHelp(),
+    new Option("--kbs-ca <file>", "trust this CA certificate (PEM) for the broker's TLS"),
   ];
 }
 
 export interface KeyFlags {
   key?: string;
   kek?: string;
+  kbs?: string;
+  resource?: string;
+  attester?: "gramine" | "sample";
+  attestationRoot?: string;
+  kbsCa?: string;
 }
 
 export function keySource(flags: KeyFlags): KeySource | undefined {
+  if (flags.kbs) return brokerSource(flags, flags.kbs);
+  if (flags.resource) throw new UsageError("--resource goes with --kbs <url>");
   const base: KeySource | undefined = flags.key ? { kind: "file", path: flags.key } : process.env[KEY_FILE_ENV] ? { kind: "env" } : undefined;
   if (flags.kek) {
     if (!flags.key) throw new UsageError("--kek needs --key <wrapped key file>");
@@ -103,4 +119,21 @@ export async function profiled<T>(enabled: boolean | undefined, work: () => Prom
   const phases = profile.phases();
   process.stderr.write(`${formatProfile(phases)}\n`);
   return { value, profile: phases };
+}
+
+/** The key from a broker: attestation happens when the bundle is opened; the key stays in memory. */
+function brokerSource(flags: KeyFlags, url: string): KeySource {
+  if (!flags.resource) throw new UsageError("--kbs needs --resource <repo/type/tag>");
+  if (flags.kek) throw new UsageError("--kek and --kbs exclude each other: with --kbs the broker releases the key or the KEK");
+  let ca: Buffer | undefined;
+  if (flags.kbsCa) {
+    try {
+      ca = readFileSync(flags.kbsCa);
+    } catch (e) {
+      throw new UsageError(`cannot read --kbs-ca ${flags.kbsCa}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const attester = flags.attester === "sample" ? new SampleAttester() : new GramineAttester(flags.attestationRoot);
+  const client = { url, attester, ca };
+  return flags.key ? { kind: "wrapped", path: flags.key, kek: brokerKeySource(client, flags.resource, "kek") } : brokerKeySource(client, flags.resource, "key");
 }

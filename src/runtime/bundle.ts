@@ -5,7 +5,7 @@ import { ort } from "../ort.js";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import { decodeModel } from "../onnx/codec.js";
 import { firstLine } from "../onnx/probe.js";
-import { type BundleInfo, type KeySource, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
+import { type BundleInfo, type KeySource, loadBoundKey, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
 import type { SplitPlan } from "../split/plan.js";
 import { phase } from "../util/profile.js";
 import { interfaceOfModel, type PartInterface } from "./assemble.js";
@@ -79,10 +79,11 @@ export interface OpenedParts {
 
 /** Opens a sealed bundle with a key from `keySource`; nothing is decrypted until `load`. */
 export async function openSealedParts(dir: string, keySource: KeySource): Promise<OpenedParts> {
-  const key = await phase("key", () => loadKey(keySource));
+  // A key bound to one bundle (released by a broker) opens that bundle only: no rollback.
+  const { key, bundleId } = await phase("key", () => loadBoundKey(keySource));
   let bundle: OpenedBundle;
   try {
-    bundle = await phase("open bundle", () => openBundle(dir, key));
+    bundle = await phase("open bundle", () => openBundle(dir, key, { expectId: bundleId }));
   } finally {
     zeroize(key);
   }

@@ -2,7 +2,7 @@
 export { sealBundle, type BundleInfo, type SealOptions, type SealPart } from "./seal.js";
 export { openBundle, type OpenedBundle, type OpenOptions } from "./open.js";
 export { unsealBundle, plainPartName, PLAN_FILE, type UnsealResult } from "./unseal.js";
-export { generateKey, loadKey, KEY_FILE_ENV, type GenerateKeyOptions, type KeySource, type LoadKeyOptions } from "./keys.js";
+export { generateKey, loadKey, loadBoundKey, KEY_FILE_ENV, type BoundKey, type GenerateKeyOptions, type KeySource, type LoadKeyOptions, type ReleasedKey } from "./keys.js";
 export { wrapKey, unwrapKey } from "./wrap.js";
 export { zeroize } from "./bytes.js";
 export type { BundleManifest, PartEntry } from "./manifest.js";

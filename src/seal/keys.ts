@@ -21,7 +21,24 @@ export type KeySource =
   /** The key file named by an environment variable (MSPLIT_KEY_FILE unless `variable` says otherwise). */
   | { kind: "env"; variable?: string }
   /** A wrapped key file, unwrapped with the key-encryption key from `kek`. */
-  | { kind: "wrapped"; path: string; kek: KeySource };
+  | { kind: "wrapped"; path: string; kek: KeySource }
+  /**
+   * A key someone releases at run time (a key broker, after attestation), bound to the one bundle
+   * it may open: a reader refuses any other bundle sealed under the same key (a rollback).
+   */
+  | { kind: "released"; what: string; release: () => Promise<ReleasedKey> };
+
+export interface ReleasedKey {
+  key: Buffer;
+  /** The id (hex) of the only bundle this key may open. */
+  bundleId: string;
+}
+
+/** A key and, when its source binds it to one bundle, that bundle's id. */
+export interface BoundKey {
+  key: Buffer;
+  bundleId?: string;
+}
 
 export interface LoadKeyOptions {
   /**
@@ -37,8 +54,47 @@ export interface GenerateKeyOptions {
   permissions?: LoadKeyOptions["permissions"];
 }
 
-/** Loads a 32-byte key. The caller owns the returned buffer and should `zeroize` it when done. */
+/**
+ * Loads a 32-byte key. The caller owns the returned buffer and should `zeroize` it when done.
+ * A released key is bound to a bundle: load it with `loadBoundKey`, which returns the binding.
+ */
 export async function loadKey(source: KeySource, options: LoadKeyOptions = {}): Promise<Buffer> {
+  if (isBound(source)) throw new KeyInvalid("a released key is bound to one bundle: open that bundle with it (loadBoundKey), it is not a bare key");
+  return (await loadBoundKey(source, options)).key;
+}
+
+function isBound(source: KeySource): boolean {
+  return source.kind === "released" || (source.kind === "wrapped" && isBound(source.kek));
+}
+
+/** Loads a key with the bundle it is bound to, if its source binds it (a released key or KEK). */
+export async function loadBoundKey(source: KeySource, options: LoadKeyOptions = {}): Promise<BoundKey> {
+  switch (source.kind) {
+    case "released": {
+      const { key, bundleId } = await source.release();
+      try {
+        checkKeyBytes(key, `the key from ${source.what}`);
+      } catch (e) {
+        zeroize(key);
+        throw e;
+      }
+      return { key, bundleId };
+    }
+    case "wrapped": {
+      const file = await readKeyFile(source.path, WRAPPED_KEY_FILE_SIZE, "ignore"); // not secret without the KEK
+      const { key: kek, bundleId } = await loadBoundKey(source.kek, options);
+      try {
+        return { key: unwrapKey(file, kek, source.path), bundleId };
+      } finally {
+        zeroize(kek);
+      }
+    }
+    default:
+      return { key: await loadPlainKey(source, options) };
+  }
+}
+
+async function loadPlainKey(source: KeySource, options: LoadKeyOptions): Promise<Buffer> {
   switch (source.kind) {
     case "file":
       return readPlainKey(source.path, options);
@@ -47,15 +103,6 @@ export async function loadKey(source: KeySource, options: LoadKeyOptions = {}): 
       const path = process.env[variable];
       if (!path) throw new KeyInvalid(`no key file: the environment variable ${variable} is not set`);
       return readPlainKey(path, options);
-    }
-    case "wrapped": {
-      const file = await readKeyFile(source.path, WRAPPED_KEY_FILE_SIZE, "ignore"); // not secret without the KEK
-      const kek = await loadKey(source.kek, options);
-      try {
-        return unwrapKey(file, kek, source.path);
-      } finally {
-        zeroize(kek);
-      }
     }
     default:
       throw new KeyInvalid(`unknown key source kind ${JSON.stringify((source as { kind?: unknown }).kind)}`);

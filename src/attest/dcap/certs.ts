@@ -80,7 +80,7 @@ export function verifyChain(chain: readonly X509Certificate[], root: X509Certifi
   for (const cert of [...certs, root]) {
     if (!validAt(cert, now)) return { ok: false, detail: `"${cn(cert)}" is not valid at ${now.toISOString()} (${cert.validFrom} to ${cert.validTo})` };
   }
-  return { ok: true, detail: `${certs.map(cn).join(" <- ")} <- pinned Intel SGX Root CA` };
+  return { ok: true, detail: `${certs.map(cn).join(" <- ")} <- the pinned "${cn(root)}"` };
 }
 
 /** ECDSA P-256 / SHA-256 over `data` with a raw r || s signature, under an X.509 key or a raw x || y point. */

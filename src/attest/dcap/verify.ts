@@ -35,7 +35,8 @@ export interface Check {
 
 export interface VerifyOptions {
   now: Date;
-  collateral?: Collateral;
+  /** Collateral for this platform, or a set to pick from by the PCK's FMSPC (none matching: no collateral checks). */
+  collateral?: Collateral | readonly Collateral[];
   /** The trust anchor; Intel's SGX Root CA unless a test says otherwise. */
   root?: X509Certificate;
 }
@@ -135,8 +136,9 @@ export function verifyQuote(bytes: Uint8Array, options: VerifyOptions): QuoteRep
       pckError = (e as Error).message;
     }
   }
+  const collateral = Array.isArray(options.collateral) ? options.collateral.find((c) => c.tcbInfo.fmspc === pck?.fmspc) : (options.collateral as Collateral | undefined);
   let tcb: TcbResult | undefined;
-  if (options.collateral) tcb = checkCollateral(q, options.collateral, { root, now, chain, pck, pckError, add });
+  if (collateral) tcb = checkCollateral(q, collateral, { root, now, chain, pck, pckError, add });
 
   return {
     quote: summarize(q),
