@@ -74,7 +74,10 @@ export async function createKbsServer(options: KbsServerOptions): Promise<Fastif
   const refuse = (reply: FastifyReply, kind: ErrorKind, detail: string) => reply.code(ERROR_KINDS[kind]).type("application/json").send(errorBody(kind, detail));
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; type?: string; detail?: string }, request, reply) => {
-    if (error instanceof Refusal) return refuse(reply, error.kind, error.detail);
+    if (error instanceof Refusal) {
+      request.log.warn({ kind: error.kind, detail: error.detail }, "refused");
+      return refuse(reply, error.kind, error.detail);
+    }
     const status = error.statusCode ?? 500;
     if (status === 429) return reply.code(429).send(errorBody("RateLimited", error.detail ?? "rate limited"));
     if (status === 413) return refuse(reply, "PayloadTooLarge", "the request body is too large");
@@ -121,10 +124,7 @@ export async function createKbsServer(options: KbsServerOptions): Promise<Fastif
     if (additional !== "") throw new Refusal("InvalidRequest", "additional evidence is not supported by this broker");
     const digest = runtimeDataDigest(runtime["tee-pubkey"], session.nonce, "", DEFAULT_HASH_ALGORITHM);
     const result = verifyEvidence(session.tee, evidence.primary_evidence, digest, { now: clock(), collateral, allowSample: options.allowSample ?? false, root: options.root });
-    if (!result.ok) {
-      request.log.warn({ session: sessionTag(session.id), kind: result.kind, detail: result.detail }, "attestation refused");
-      throw new Refusal(result.kind, result.detail);
-    }
+    if (!result.ok) throw new Refusal(result.kind, result.detail);
     if (session.tee === "sample") request.log.warn({ session: sessionTag(session.id) }, "INSECURE: accepted unsigned sample evidence (--insecure-allow-sample)");
     const token = await tokens.issue(result.claims, teePubKey, session.expiresAt);
     session.attested = { claims: result.claims, teePubKey, token };

@@ -67,7 +67,7 @@ for (const f of quotes) {
       assert.ok(r.ok);
       assert.equal(r.tcb?.platform_status, tcb.platform_status);
       assert.equal(r.tcb?.qe_status, tcb.qe_status);
-      assert.deepEqual([...r.tcb!.advisory_ids].sort(), [...tcb.advisory_ids].sort());
+      assert.deepEqual([...r.tcb.advisory_ids].sort(), [...tcb.advisory_ids].sort());
     });
     test(`${f.file}: the same collateral outside its window is refused`, () => {
       const collateral = parseCollateral(read(f.collateral as string));

@@ -3,18 +3,12 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { fixturesDir, runCli, tempDir } from "../helpers/index.js";
+import { expectCliFailure, fixturesDir, runCli, tempDir } from "../helpers/index.js";
 
 const dcap = (f: string) => join(fixturesDir, "dcap", f);
 const tmp = tempDir("msplit-attest-cli-");
 after(() => tmp.cleanup());
 
-function oneLineError(r: { status: number; stderr: string }, code: string, exit = 1) {
-  assert.equal(r.status, exit, r.stderr);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, new RegExp(`^msplit: ${code}: `));
-}
 
 test("attest verify: a real quote with its collateral passes every check, exit 0", () => {
   const r = runCli(["attest", "verify", dcap("phala_sgx_quote.dat"), "--collateral", dcap("phala_sgx_quote_collateral.json"), "--now", "2025-07-01T00:00:00Z", "--json"]);
@@ -33,20 +27,17 @@ test("attest verify: a real quote with its collateral passes every check, exit 0
 });
 
 test("attest verify: the fake-root quote is refused, naming the check", () => {
-  const r = runCli(["attest", "verify", dcap("intel_qvl_sample_quote_fake_root_type5.dat"), "--now", "2025-09-01T00:00:00Z"]);
-  oneLineError(r, "ERR_ATTESTATION_REFUSED");
+  const r = expectCliFailure(["attest", "verify", dcap("intel_qvl_sample_quote_fake_root_type5.dat"), "--now", "2025-09-01T00:00:00Z"], "ERR_ATTESTATION_REFUSED");
   assert.match(r.stderr, /pck_chain/);
   assert.match(r.stdout, /FAIL\s+pck_chain/);
 });
 
 test("attest verify: expired collateral fails; a policy refusal names its rule", () => {
-  const expired = runCli(["attest", "verify", dcap("phala_sgx_quote.dat"), "--collateral", dcap("phala_sgx_quote_collateral.json"), "--now", "2025-08-01T00:00:00Z"]);
-  oneLineError(expired, "ERR_ATTESTATION_REFUSED");
+  const expired = expectCliFailure(["attest", "verify", dcap("phala_sgx_quote.dat"), "--collateral", dcap("phala_sgx_quote_collateral.json"), "--now", "2025-08-01T00:00:00Z"], "ERR_ATTESTATION_REFUSED");
   assert.match(expired.stderr, /tcb_info_validity/);
   const policy = join(tmp.path, "policy.json");
   writeFileSync(policy, JSON.stringify({ version: 1, mr_enclave: "8f173e4613ff05c52aaf04162d234edae8c9977eae47eb2299ae16a553011c68", accepted_tcb_statuses: ["OutOfDate"] }));
-  const debug = runCli(["attest", "verify", dcap("trustee_occlum_quote.dat"), "--collateral", dcap("automata_00606a000000_collateral.json"), "--now", "2025-09-01T00:00:00Z", "--policy", policy]);
-  oneLineError(debug, "ERR_ATTESTATION_REFUSED");
+  const debug = expectCliFailure(["attest", "verify", dcap("trustee_occlum_quote.dat"), "--collateral", dcap("automata_00606a000000_collateral.json"), "--now", "2025-09-01T00:00:00Z", "--policy", policy], "ERR_ATTESTATION_REFUSED");
   assert.match(debug.stderr, /policy allow_debug/);
   assert.match(debug.stdout, /REFUSED by rule allow_debug/);
 });
@@ -54,14 +45,14 @@ test("attest verify: expired collateral fails; a policy refusal names its rule",
 test("attest verify: bad input gets one line and a stable code", () => {
   const truncated = join(tmp.path, "truncated.dat");
   writeFileSync(truncated, readFileSync(dcap("phala_sgx_quote.dat")).subarray(0, 1000));
-  oneLineError(runCli(["attest", "verify", truncated]), "ERR_QUOTE_INVALID");
-  oneLineError(runCli(["attest", "verify", join(tmp.path, "missing.dat")]), "ERR_IO");
+  expectCliFailure(["attest", "verify", truncated], "ERR_QUOTE_INVALID");
+  expectCliFailure(["attest", "verify", join(tmp.path, "missing.dat")], "ERR_IO");
   const fifo = join(tmp.path, "fifo");
   execFileSync("mkfifo", [fifo]);
-  oneLineError(runCli(["attest", "verify", fifo]), "ERR_IO");
-  oneLineError(runCli(["attest", "verify", dcap("phala_sgx_quote.dat"), "--now", "yesterday"]), "ERR_USAGE", 2);
+  expectCliFailure(["attest", "verify", fifo], "ERR_IO");
+  expectCliFailure(["attest", "verify", dcap("phala_sgx_quote.dat"), "--now", "yesterday"], "ERR_USAGE", { exit: 2 });
   const badPolicy = join(tmp.path, "bad-policy.json");
   writeFileSync(badPolicy, JSON.stringify({ version: 1 }));
-  oneLineError(runCli(["attest", "verify", dcap("phala_sgx_quote.dat"), "--policy", badPolicy]), "ERR_POLICY_INVALID");
-  oneLineError(runCli(["attest", "verify", dcap("phala_sgx_quote.dat"), "--collateral", dcap("index.json")]), "ERR_COLLATERAL_INVALID");
+  expectCliFailure(["attest", "verify", dcap("phala_sgx_quote.dat"), "--policy", badPolicy], "ERR_POLICY_INVALID");
+  expectCliFailure(["attest", "verify", dcap("phala_sgx_quote.dat"), "--collateral", dcap("index.json")], "ERR_COLLATERAL_INVALID");
 });

@@ -184,7 +184,7 @@ test("other refusals: no such resource 404, unattested session 401, tampered quo
   const t = await auth();
   const pub = await teeKey();
   const quote = syntheticQuote({ reportData: padReportData(runtimeDataDigest(pub, t.nonce, "")), mrEnclave: GOOD });
-  quote[120] ^= 1; // mr_enclave bit: the ISV signature no longer verifies
+  quote[120]! ^= 1; // mr_enclave bit: the ISV signature no longer verifies
   const tampered = await exchange("POST", url("attest"), { headers: { cookie: t.cookie }, body: attestation(t.nonce, pub, { quote: quote.toString("base64") }) });
   refused(tampered, 401, "EvidenceRefused");
   assert.match(body(tampered).detail, /isv_signature/);

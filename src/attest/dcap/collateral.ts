@@ -174,7 +174,7 @@ class Fields {
     const v = this.obj.advisoryIDs;
     if (v === undefined) return [];
     if (!Array.isArray(v) || !v.every((a) => typeof a === "string")) throw this.fail(`"advisoryIDs" must be an array of strings`);
-    return v as string[];
+    return v;
   }
 }
 

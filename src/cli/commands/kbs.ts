@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { pino } from "pino";
 import { Option } from "commander";
 import { parseCollateral, parsePolicy, readSmallFile } from "../../attest/index.js";
 import { createKbsServer, KbsConfigInvalid, publishKeyRelease, ResourceStore } from "../../kbs/index.js";
@@ -45,6 +46,8 @@ export function register(program: Command): void {
         rateLimitPerMinute: opts.rateLimit === 0 ? false : opts.rateLimit,
         https,
         clock: offset ? () => new Date(Date.now() + offset) : undefined,
+        // Synchronous: a log line is out before the next request is served, even into a pipe.
+        logger: pino({ name: "msplit-kbs" }, pino.destination({ dest: 1, sync: true })),
       });
       const url = await app.listen({ port: opts.port, host: opts.host });
       info(`msplit kbs: listening on ${url}${opts.insecureAllowSample ? " (INSECURE: sample evidence accepted)" : ""}`);
