@@ -27,10 +27,10 @@ function serve(extra: string[]): Promise<string> {
   const child = spawn(process.execPath, [join(repoRoot, "dist", "cli", "main.js"), "kbs", "serve", "--policy", p("policy.json"), "--resources", p("res"), "--port", "0", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
   servers.push(child);
   const n = brokerLogs.push("") - 1;
-  child.stdout!.on("data", (d: Buffer) => (brokerLogs[n] += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (brokerLogs[n] += d.toString()));
   let err = "";
   return new Promise((resolve, reject) => {
-    child.stderr!.on("data", (d: Buffer) => {
+    child.stderr.on("data", (d: Buffer) => {
       err += d.toString();
       brokerOutput += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(err);
