@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: the overhead benchmark for the eight zoo models, each in its own process,
 // then the split time and peak memory of vgg19, then the sealing suite, then the Gramine
-// protected-files suite, then the cold-start comparison with the original's method.
-// `npm run bench -- <suite>` runs one suite: overhead | split | seal | pf | cold.
+// protected-files suite, then the cold-start comparison with the original's method, then the
+// key broker suite. `npm run bench -- <suite>` runs one suite: overhead | split | seal | pf | cold | kbs.
 // `npm run bench -- cold --help` lists the cold suite's options. `npm run bench -- report [flags]`
 // runs the experiment matrix (`msplit bench report`) into bench-out/report-<time>/ unless -o is given.
 import { spawnSync } from "node:child_process";
@@ -144,6 +144,15 @@ if (!existsSync(cli)) {
 // The built library's own helpers, so the numbers are computed as msplit computes them.
 const { median } = await import("../dist/util/stats.js");
 const { encodeNpy } = await import("../dist/runtime/npy.js");
+function kbs() {
+  const dcap = join(root, "test", "fixtures", "dcap");
+  const args = ["bench", "kbs", "--flows", "1000", "--concurrency", "50", "--quote", join(dcap, "phala_sgx_quote.dat"), "--collateral", join(dcap, "phala_sgx_quote_collateral.json"), "--now", "2025-07-01T00:00:00Z", "--json"];
+  const r = JSON.parse(msplit(args).stdout);
+  console.log(`\nmsplit bench kbs --flows 1000 --concurrency 50  (loopback, broker and clients in one process, sample evidence; rate limiter on)`);
+  console.log(`   ${r.errors} errors, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ${r.flows_per_s} flows/s (${r.wall_s} s); SGX quote verification with collateral ${r.quote_verify_ms} ms per quote`);
+  if (r.errors !== 0) process.exitCode = 1;
+}
+
 const { cold } = await import("./bench-cold.mjs");
 const suite = process.argv[2] ?? "all";
 if (suite === "report") {
@@ -154,15 +163,16 @@ if (suite === "report") {
   const r = spawnSync(process.execPath, [cli, "bench", "report", ...args], { cwd: root, stdio: "inherit" });
   process.exit(r.status ?? 1);
 }
-const suites = { overhead, split: splitTime, seal, pf, cold: () => cold(process.argv.slice(3)) };
+const suites = { overhead, split: splitTime, seal, pf, cold: () => cold(process.argv.slice(3)), kbs };
 if (suite === "all") {
   overhead();
   splitTime();
   seal();
   pf();
   cold([]);
+  kbs();
 } else if (suites[suite]) suites[suite]();
 else {
-  console.error(`unknown suite '${suite}' (overhead, split, seal, pf, cold, report)`);
+  console.error(`unknown suite '${suite}' (overhead, split, seal, pf, cold, kbs, report)`);
   process.exit(2);
 }

@@ -1,11 +1,14 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { coldStart } from "../../bench/cold.js";
+import { benchKbs } from "../../bench/kbs.js";
 import { benchOverhead } from "../../bench/overhead.js";
 import { warmInference } from "../../bench/warm.js";
 import { readInputSpecs } from "../../bench/inputs.js";
 import { measureInference } from "../../bench/measure.js";
 import { RESULT_MARK } from "../../bench/child.js";
+import { parseCollateral, readSmallFile, MAX_QUOTE_BYTES } from "../../attest/index.js";
+import { parseNow } from "./attest.js";
 import { benchDecrypt } from "../../seal/bench.js";
 import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
@@ -31,6 +34,23 @@ export function register(program: Command): void {
         `${r.model}, ${r.parts} parts, ${r.runs} runs, ${r.threads} thread(s): whole ${r.whole_ms} ms, resident ${r.resident_ms} ms (x${r.resident_ratio}), ` +
           `chained ${r.chained_ms} ms (x${r.chained_ratio}); ${r.per_boundary_ms} ms per boundary, ${r.boundary_kib} KiB across boundaries; split in ${r.split_ms} ms`,
       );
+    });
+
+  bench
+    .command("kbs")
+    .description("full key broker flows (auth, attest, resource, decrypt) on loopback: latency percentiles and flows/s")
+    .option("--flows <n>", "flows in total", parseIntArg(1), 1000)
+    .option("--concurrency <n>", "concurrent clients", parseIntArg(1, 10000), 50)
+    .option("--quote <file>", "also time the verification of this SGX quote")
+    .option("--collateral <file>", "... with this collateral")
+    .option("--now <iso>", "... at this time")
+    .option("--json", "print one JSON object on stdout")
+    .action(async (opts: { flows: number; concurrency: number; quote?: string; collateral?: string; now?: string; json?: boolean }) => {
+      const quote = opts.quote ? await readSmallFile(opts.quote, MAX_QUOTE_BYTES, "quote") : undefined;
+      const collateral = opts.collateral ? parseCollateral(await readSmallFile(opts.collateral, 1 << 20, "collateral")) : undefined;
+      const r = await benchKbs({ flows: opts.flows, concurrency: opts.concurrency, quote, collateral, now: parseNow(opts.now) });
+      if (opts.json) return printJson(r);
+      info(`${r.flows} flows at ${r.concurrency} concurrent clients: ${r.errors} errors, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ${r.flows_per_s} flows/s${r.quote_verify_ms === undefined ? "" : `; SGX quote verification ${r.quote_verify_ms} ms`}`);
     });
 
   const cold = bench
