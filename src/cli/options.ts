@@ -26,6 +26,7 @@ export function sessionOptions(): Option[] {
       .choices(["resident", "chained", "stream"]),
     new Option("--stream", "same as --mode stream: load, run and release one part at a time (bounded memory)"),
     ...keyOptions(),
+    ...brokerOptions(),
     requireSealedOption(),
     new Option("--threads <n>", "intra-op threads (default: onnxruntime's choice)").argParser(parseIntArg(1, 256)),
     new Option("--optimization <level>", "graph optimisation level").choices(["disabled", "basic", "extended", "all"]).default("all"),
@@ -66,10 +67,16 @@ export function sealedPolicy(flags: SealedFlags): Pick<SourcePolicy, "requireSea
 /** Key options: files only, never key text on the command line (it would show in `ps`). */
 export function keyOptions(): Option[] {
   return [
-    new Option("--key <file>", `key file (32 raw bytes; default: the file named by ${KEY_FILE_ENV}); with --kbs, a wrapped key file whose KEK the broker releases`),
+    new Option("--key <file>", `key file (32 raw bytes; default: the file named by ${KEY_FILE_ENV})`),
     new Option("--kek <file>", "the key file is wrapped: unwrap it with this key-encryption key"),
+  ];
+}
+
+/** Options of commands that open a bundle: the key from a broker, after attestation (docs/attestation.md). */
+export function brokerOptions(): Option[] {
+  return [
     new Option("--kbs <url>", "get the key from this key broker after attestation (msplit kbs serve, or a Trustee KBS)"),
-    new Option("--resource <repo/type/tag>", "the broker resource holding the key release (with --kbs)"),
+    new Option("--resource <repo/type/tag>", "the broker resource holding the key release (with --kbs; with --key <wrapped key file>, the release is its KEK)"),
     new Option("--attester <kind>", "evidence for --kbs: gramine (/dev/attestation inside Gramine) or sample (unsigned, for tests)").choices(["gramine", "sample"]).default("gramine"),
     new Option("--attestation-root <dir>", "Gramine's attestation pseudo-filesystem").default(GRAMINE_ATTESTATION_ROOT).hideHelp(),
     new Option("--kbs-ca <file>", "trust this CA certificate (PEM) for the broker's TLS"),

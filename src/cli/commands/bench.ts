@@ -12,7 +12,7 @@ import { parseNow } from "./attest.js";
 import { benchDecrypt } from "../../seal/bench.js";
 import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
-import { type KeyFlags, keyOptions, keySource, parseIntArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
+import { type KeyFlags, brokerOptions, keyOptions, keySource, parseIntArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 import * as report from "./bench-report.js";
 
 export function register(program: Command): void {
@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .argument("<model>", "ONNX model, parts directory or sealed bundle")
     .addOption(new Option("--mode <mode>", "pipeline mode").choices(["resident", "chained", "stream"]))
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1);
-  for (const o of [...keyOptions(), requireSealedOption()]) cold.addOption(o);
+  for (const o of [...keyOptions(), ...brokerOptions(), requireSealedOption()]) cold.addOption(o);
   cold.action(async (path: string, opts: KeyFlags & SealedFlags & { mode?: "resident" | "chained" | "stream"; threads: number }) => {
     printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, ...sealedPolicy(opts) }));
   });

@@ -8,7 +8,7 @@ import { formatShape } from "../../onnx/types.js";
 import { readdir } from "node:fs/promises";
 import { pathKind, readSources } from "../../runtime/load.js";
 import { HEADER_FILE } from "../../seal/index.js";
-import { type KeyFlags, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
+import { type KeyFlags, brokerOptions, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 import { checkChain, interfaceOfModel } from "../../runtime/assemble.js";
 import { printJson } from "../output.js";
 
@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .description("show a model's nodes and costs, or a parts directory's parts and boundary tensors")
     .argument("<model>", "ONNX model file, directory of parts, or sealed bundle")
     .option("--json", "print JSON on stdout");
-  for (const o of [...keyOptions(), requireSealedOption()]) cmd.addOption(o);
+  for (const o of [...keyOptions(), ...brokerOptions(), requireSealedOption()]) cmd.addOption(o);
   cmd.action(async (path: string, opts: KeyFlags & SealedFlags & { json?: boolean }) => {
       const key = keySource(opts);
       if ((await pathKind(path)) === "bundle" && !key) {

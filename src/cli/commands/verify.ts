@@ -5,7 +5,7 @@ import { readSources } from "../../runtime/load.js";
 import { readNpy } from "../../runtime/npy.js";
 import { compareOutputs, toOrtTensor } from "../../runtime/tensors.js";
 import { info, printJson } from "../output.js";
-import { type KeyFlags, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
+import { type KeyFlags, brokerOptions, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 import { seededInput } from "../../runtime/inputs.js";
 
 export class VerifyMismatch extends MsplitError {
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option("--tolerance <r>", "largest accepted difference relative to the largest output value", Number, 1e-4)
     .option("--threads <n>", "intra-op threads", Number, 1)
     .option("--json", "print JSON on stdout");
-  for (const o of [...keyOptions(), requireSealedOption()]) cmd.addOption(o);
+  for (const o of [...keyOptions(), ...brokerOptions(), requireSealedOption()]) cmd.addOption(o);
   cmd.action(async (modelPath: string, partsPath: string, opts: KeyFlags & SealedFlags & { input?: string; tolerance: number; threads: number; json?: boolean }) => {
       const whole = await Pipeline.fromParts((await readSources(modelPath)).sources, { intraOpThreads: opts.threads });
       const { sources, plan } = await readSources(partsPath, keySource(opts), sealedPolicy(opts));
