@@ -88,6 +88,11 @@ test("a broker without --insecure-allow-sample refuses sample evidence; the clie
   expectCliFailure(["infer", p("bundle"), "--kbs", insecure, "--resource", "msplit/key/squeezenet", "--attestation-root", p("no-gramine"), "--image", image], "ERR_ATTESTER_UNAVAILABLE");
 });
 
+test("a key from the broker means sealed: a plain model is refused before the broker is asked", () => {
+  const r = expectCliFailure(["infer", model, "--kbs", "http://127.0.0.1:1", "--resource", "msplit/key/squeezenet", "--attester", "sample", "--image", image], /ERR_[A-Z_]+/);
+  assert.doesNotMatch(r.stderr, /ERR_KBS_UNAVAILABLE/, "refused before contacting the broker");
+});
+
 test("the broker announces sample mode loudly and logs JSON lines without secrets", async () => {
   // The other tests block this process in spawnSync: let the brokers' piped output arrive.
   for (let i = 0; i < 100 && !brokerLogs.join("").includes('"msg":"released"'); i++) await new Promise((r) => setTimeout(r, 50));
