@@ -8,6 +8,7 @@ import { INTEL_SGX_ROOT_CA, INTEL_SGX_ROOT_CA_SHA256 } from "../../src/attest/dc
 import { parseQuote } from "../../src/attest/dcap/quote.js";
 import { type CheckName, verifyQuote } from "../../src/attest/dcap/verify.js";
 import { fixturesDir } from "../helpers/index.js";
+import { syntheticQuote, TEST_ROOT } from "../kbs/synthetic-quote.js";
 
 /** Every quote in test/fixtures/dcap gives the outcome its index.json states. */
 const dir = join(fixturesDir, "dcap");
@@ -140,4 +141,21 @@ test("malformed quotes: a clear ERR_QUOTE_INVALID", () => {
   bigAuth.writeUInt16LE(0xffff, 436 + 64 + 64 + 384 + 64);
   cases.push([bigAuth, /truncated/]);
   for (const [bytes, message] of cases) assert.throws(() => verifyQuote(bytes, { now: new Date() }), { code: "ERR_QUOTE_INVALID", message });
+});
+
+test("version 4 (QE report and PCK chain inside certification data type 6) verifies like version 3", () => {
+  const now = new Date("2030-01-01T00:00:00Z");
+  for (const version of [3, 4] as const) {
+    const quote = syntheticQuote({ reportData: Buffer.alloc(64, 5), version });
+    const r = verifyQuote(quote, { now, root: TEST_ROOT });
+    assert.equal(r.quote.version, version);
+    assert.ok(r.ok, JSON.stringify(r.checks.filter((c) => !c.ok)));
+    assert.equal(r.quote.certification_data_type, 5);
+    assert.equal(verifyQuote(quote, { now }).ok, false, "not under Intel's root");
+  }
+  const v4 = syntheticQuote({ reportData: Buffer.alloc(64), version: 4 });
+  const inner = Buffer.from(v4);
+  inner.writeUInt16LE(5, 436 + 128); // the outer type says 5: a v4 quote must carry type 6
+  assert.throws(() => verifyQuote(inner, { now }), { code: "ERR_QUOTE_INVALID", message: /not 6/ });
+  assert.throws(() => verifyQuote(v4.subarray(0, v4.length - 10), { now }), { code: "ERR_QUOTE_INVALID" });
 });

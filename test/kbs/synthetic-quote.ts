@@ -19,13 +19,15 @@ export interface SyntheticQuote {
   debug?: boolean;
   isvProdId?: number;
   isvSvn?: number;
+  /** 3 (default) or 4: version 4 wraps the QE report and the PCK chain in certification data type 6. */
+  version?: 3 | 4;
 }
 
 const sig = (data: Uint8Array, key: Parameters<typeof sign>[2] extends infer K ? K : never) => sign("sha256", data, { key: key as never, dsaEncoding: "ieee-p1363" });
 
 export function syntheticQuote(o: SyntheticQuote): Buffer {
   const header = Buffer.alloc(48);
-  header.writeUInt16LE(3, 0);
+  header.writeUInt16LE(o.version ?? 3, 0);
   header.writeUInt16LE(2, 2);
   header.writeUInt16LE(10, 8);
   header.writeUInt16LE(15, 10);
@@ -53,7 +55,14 @@ export function syntheticQuote(o: SyntheticQuote): Buffer {
   const certHead = Buffer.alloc(6);
   certHead.writeUInt16LE(5, 0);
   certHead.writeUInt32LE(chainPem.length, 2);
-  const sigData = Buffer.concat([sig(signed, att.privateKey), attPub, qeReport, sig(qeReport, pckKey), authLen, authData, certHead, chainPem]);
+  const qeCertification = Buffer.concat([qeReport, sig(qeReport, pckKey), authLen, authData, certHead, chainPem]);
+  let sigData: Buffer;
+  if (o.version === 4) {
+    const outer = Buffer.alloc(6);
+    outer.writeUInt16LE(6, 0);
+    outer.writeUInt32LE(qeCertification.length, 2);
+    sigData = Buffer.concat([sig(signed, att.privateKey), attPub, outer, qeCertification]);
+  } else sigData = Buffer.concat([sig(signed, att.privateKey), attPub, qeCertification]);
   const sigLen = Buffer.alloc(4);
   sigLen.writeUInt32LE(sigData.length);
   return Buffer.concat([signed, sigLen, sigData]);
