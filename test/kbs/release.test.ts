@@ -50,7 +50,7 @@ test("a released KEK unwraps the host's wrapped key file, for its bundle only", 
 
 test("a released bundle key, and the wrong kind of release, refused by name", async () => {
   const bound = await loadBoundKey(brokerKeySource(client, "m/key/one", "key"));
-  assert.match(bound.bundleId, /^[0-9a-f]{32}$/);
+  assert.match(bound.bundleId ?? "", /^[0-9a-f]{32}$/);
   await rejectsWith(loadBoundKey(brokerKeySource(client, "m/kek/one", "key")), "ERR_KEY_RELEASE_INVALID", /holds a KEK/);
   await rejectsWith(loadBoundKey({ kind: "wrapped", path: p("wrapped.key"), kek: brokerKeySource(client, "m/key/one", "kek") }), "ERR_KEY_RELEASE_INVALID", /not a KEK/);
   // A bound key cannot be taken as a bare key (that would drop the binding silently).
