@@ -16,6 +16,11 @@ export function attrInts(node: NodeProto, name: string): number[] | undefined {
   return a ? a.ints.map(Number) : undefined;
 }
 
+export function attrFloats(node: NodeProto, name: string): number[] | undefined {
+  const a = findAttr(node, name);
+  return a ? [...a.floats] : undefined;
+}
+
 export function attrString(node: NodeProto, name: string, fallback: string): string {
   const a = findAttr(node, name);
   return a ? new TextDecoder().decode(a.s) : fallback;

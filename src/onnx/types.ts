@@ -51,7 +51,8 @@ export function typeOfValueInfo(v: ValueInfoProto): TensorType | undefined {
   if (!t.elemType) return undefined;
   const shape = t.shape
     ? t.shape.dim.map((d): Dim => {
-        if (d.value.case === "dimValue") return Number(d.value.value);
+        // Some exporters (Paddle2ONNX) write -1 for a dynamic dim.
+        if (d.value.case === "dimValue") return d.value.value >= 0n ? Number(d.value.value) : null;
         if (d.value.case === "dimParam") return d.value.value || null;
         return null;
       })

@@ -21,7 +21,7 @@ export interface PreprocessOptions {
  * [1, 3, crop, crop] float32 array. sharp decodes (bit-identical to Pillow on JPEG); the resize is
  * Pillow's own arithmetic (resample.ts).
  */
-export async function preprocessImage(image: Uint8Array | string, options: PreprocessOptions = {}): Promise<NdArray> {
+export async function preprocessImage(image: Uint8Array | string, options: PreprocessOptions = {}): Promise<NdArray<Float32Array>> {
   const size = options.resize ?? 256;
   const crop = options.crop ?? 224;
   const mean = options.mean ?? IMAGENET_MEAN;

@@ -64,7 +64,12 @@ export function partGraph(graph: Graph, schedule: Schedule, a: number, b: number
 
 export const PART_METADATA = { index: "msplit.part.index", count: "msplit.part.count" } as const;
 
-/** A standalone model for one part: the original's header, opsets and functions, its own graph. */
+/**
+ * A standalone model for one part: the original's header, opsets and functions, its own graph.
+ * The model's own inputs keep their declarations; every other input and output is declared with
+ * `types`, which hold for every input size (boundary-types.ts). The file's value_info for inner
+ * tensors is left out: exporters write stale or specialised ones, and onnxruntime would trust them.
+ */
 export function buildPartModel(
   graph: Graph,
   part: PartGraph,
@@ -74,17 +79,16 @@ export function buildPartModel(
 ): ModelProto {
   const src = graph.model;
   const g = src.graph!;
-  const originalValueInfo = new Map<string, ValueInfoProto>();
-  for (const v of [...g.input, ...g.output, ...g.valueInfo]) originalValueInfo.set(v.name, v);
+  const declaredInputs = new Map<string, ValueInfoProto>();
+  for (const v of g.input) declaredInputs.set(v.name, v);
   const declare = (name: string): ValueInfoProto => {
-    const declared = originalValueInfo.get(name);
-    if (declared && (graph.inputs.includes(name) || graph.outputs.includes(name))) return clone(ValueInfoProtoSchema, declared);
+    const declared = declaredInputs.get(name);
+    if (declared && graph.inputs.includes(name)) return clone(ValueInfoProtoSchema, declared);
     const t = types.get(name);
     return valueInfo(name, t?.elemType ?? 0, t?.shape ?? null);
   };
   const nodes: NodeProto[] = part.nodeIndices.map((i) => graph.nodes[i]!);
   const inits: TensorProto[] = part.initializers.map((n) => graph.initializers.get(n)!);
-  const keep = new Set([...part.nodeIndices.flatMap((i) => graph.nodes[i]!.output), ...part.inputs]);
   return create(ModelProtoSchema, {
     irVersion: src.irVersion,
     opsetImport: src.opsetImport,
@@ -104,7 +108,6 @@ export function buildPartModel(
       initializer: inits,
       input: part.inputs.map(declare),
       output: part.outputs.map(declare),
-      valueInfo: g.valueInfo.filter((v) => keep.has(v.name) && !part.inputs.includes(v.name) && !part.outputs.includes(v.name)),
     },
   });
 }

@@ -41,6 +41,30 @@ export function choosePartition(
   return minimalCrossing(m, (a, b) => segment(a, b) <= cap && fits(a, b), boundaryBytes, parts);
 }
 
+/**
+ * choosePartition where some boundaries may not be cut (`blocked`: a value that is not a tensor
+ * crosses them). Positions between blocked boundaries are glued into blocks, the blocks are
+ * partitioned, and the result is mapped back to positions.
+ */
+export function choosePartitionAvoiding(
+  weights: readonly number[],
+  boundaryBytes: readonly number[],
+  parts: number,
+  slack: number,
+  limit: PartLimit | undefined,
+  blocked: ReadonlySet<number>,
+): number[] {
+  if (blocked.size === 0) return choosePartition(weights, boundaryBytes, parts, slack, limit);
+  const starts = [0];
+  for (let j = 1; j < weights.length; j++) if (!blocked.has(j)) starts.push(j);
+  const sum = (values: readonly number[]) => starts.map((a, k) => values.slice(a, starts[k + 1] ?? weights.length).reduce((s, v) => s + v, 0));
+  if (parts > starts.length)
+    throw new SplitInvalidParts(`this graph can be cut into at most ${starts.length} parts (values that are not tensors, such as sequences, cannot cross a boundary); asked for ${parts}`);
+  const blockBytes = starts.map((a) => boundaryBytes[a] ?? 0);
+  const cuts = choosePartition(sum(weights), blockBytes, parts, slack, limit && { bytes: sum(limit.bytes), max: limit.max });
+  return cuts.map((k) => starts[k]!);
+}
+
 /** A hard cap on a per-position quantity summed over each segment (weight bytes per part). */
 export interface PartLimit {
   bytes: readonly number[];

@@ -1,16 +1,23 @@
 import { PartsMismatch } from "../errors.js";
 import type { Dim } from "../onnx/types.js";
+import type { SizeSource } from "./sizes.js";
 
 /** plan.json: what a split produced. Documented in docs/plan-format.md. */
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
+/** Versions this msplit reads: version 1 has no `sizes`, and its byte counts are at batch 1. */
+export const PLAN_VERSIONS_READ: readonly number[] = [1, 2];
 
 export interface TensorSignature {
   name: string;
   /** ONNX element type name in lower case: "float", "int64", ... */
   dtype: string;
-  /** Dims: numbers, symbolic names, or null where unknown; null when the rank is unknown. */
+  /**
+   * Dims: numbers where static, the text of a symbolic dim (a name such as "height", or an exact
+   * expression such as "floor((height - 1)/2) + 1") where it follows the inputs, null where
+   * unknown; null when the rank is unknown.
+   */
   shape: Dim[] | null;
-  /** Bytes at batch 1, when the shape is known. */
+  /** Bytes at the plan's `sizes` (version 1: at batch 1), when the shape is known there. */
   bytes: number | null;
 }
 
@@ -40,6 +47,8 @@ export interface SplitPlan {
     paramBytes: number;
   };
   balance: string;
+  /** Version 2: the value each dynamic input dim took for the cost estimates, and where it came from. */
+  sizes?: Record<string, { value: number; from: SizeSource }>;
   cuts: { after: string; live: TensorSignature[]; bytes: number }[];
   parts: PartSpec[];
 }
@@ -53,7 +62,8 @@ export function parsePlan(text: string, source = "plan.json"): SplitPlan {
     throw new PartsMismatch(`${source} is not valid JSON: ${(e as Error).message}`);
   }
   if (plan?.format !== "msplit-plan") throw new PartsMismatch(`${source} is not an msplit plan`);
-  if (plan.version !== PLAN_VERSION) throw new PartsMismatch(`${source} has plan version ${plan.version}; this msplit reads version ${PLAN_VERSION}`);
+  if (!PLAN_VERSIONS_READ.includes(plan.version))
+    throw new PartsMismatch(`${source} has plan version ${plan.version}; this msplit reads versions ${PLAN_VERSIONS_READ.join(" and ")}`);
   if (!Array.isArray(plan.parts) || plan.parts.length === 0) throw new PartsMismatch(`${source} lists no parts`);
   plan.parts.forEach((p, i) => {
     if (p.index !== i) throw new PartsMismatch(`${source}: part ${i} has index ${p.index}`);

@@ -1,16 +1,16 @@
 import { SplitInvalidCut, SplitInvalidParts, UsageError } from "../errors.js";
 import { nodeCosts, tensorBytes } from "../onnx/cost.js";
 import { analyzeGraph, type Graph } from "../onnx/graph.js";
-import { probeTypes } from "../onnx/probe.js";
 import type { ModelProto } from "../onnx/proto.js";
-import { inferTypes } from "../onnx/shapes.js";
+import { analyzeShapes, type ShapeAnalysis, type ShapeFallback } from "../onnx/shapes.js";
 import { dataTypeName, tensorPayloadBytes } from "../onnx/tensor.js";
-import type { TensorType } from "../onnx/types.js";
+import { boundaryTypes } from "./boundary-types.js";
 import { buildPartModel, partGraph } from "./extract.js";
 import { formatBytes, initializerBytes, positionParamBytes, type SlicedLayer, sliceLargeLayers } from "./large-layers.js";
-import { choosePartition, minimumParts, type PartLimit } from "./partition.js";
+import { choosePartitionAvoiding, minimumParts, type PartLimit } from "./partition.js";
 import { type PartSpec, PLAN_VERSION, type SplitPlan, type TensorSignature } from "./plan.js";
 import { buildSchedule, lifetimes, liveSets, type Schedule } from "./schedule.js";
+import { chooseSizes, type SizeChoice } from "./sizes.js";
 
 export type Balance = "flops" | "params" | "layers";
 
@@ -32,6 +32,12 @@ export interface SplitOptions {
    * needed; with `parts` undefined the count is the default or the least that fits, if larger.
    */
   maxPartBytes?: number;
+  /**
+   * Concrete shapes for inputs with dynamic dims (input name -> dims), used for cost and
+   * boundary-size estimates only: the parts stay dynamic. Dims not given come from the model's
+   * metadata or are assumed (1 for a leading batch dim, 224 otherwise); `sizes` says which.
+   */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface SplitResult {
@@ -39,6 +45,10 @@ export interface SplitResult {
   parts: ModelProto[];
   /** Layers sliced to fit `maxPartBytes` (empty or absent when none were). */
   sliced?: SlicedLayer[];
+  /** The sizes the costs were estimated at, and where each came from (also in the plan). */
+  sizes: SizeChoice;
+  /** Tensors shape inference could not derive, measured with onnxruntime instead (and why). */
+  measured: ShapeFallback[];
 }
 
 export const DEFAULT_PARTS = 12;
@@ -53,25 +63,31 @@ export async function split(original: ModelProto, options: SplitOptions = {}): P
   const { model, sliced } = maxBytes === undefined ? { model: original, sliced: [] } : sliceLargeLayers(original, maxBytes);
   const graph = analyzeGraph(model);
   const schedule = buildSchedule(graph);
-  const types = await completeTypes(graph, schedule, inferTypes(graph));
+  const analysis = analyzeShapes(graph);
+  const sizes = chooseSizes(graph, analysis, options.inputShapes);
   const m = schedule.nodes.length;
   const lts = lifetimes(graph, schedule);
   const live = liveSets(lts, m);
-  const bytesOf = (name: string) => tensorBytes(types, name) ?? 0;
+  const { types, costTypes, measured } = await boundaryTypes(graph, analysis, lts.map((lt) => lt.name), sizes);
+  const bytesOf = (name: string) => tensorBytes(costTypes, name) ?? 0;
   const boundaryBytes = live.map((names) => names.reduce((s, n) => s + bytesOf(n), 0));
-  const costs = nodeCosts(graph, types);
+  const blocked = blockedBoundaries(live, analysis);
+  const costs = nodeCosts(graph, costTypes);
   const limit: PartLimit | undefined = maxBytes === undefined ? undefined : { bytes: positionParamBytes(graph, schedule), max: maxBytes };
 
   let boundaries: number[];
   if (options.cuts && options.cuts.length > 0) {
     boundaries = boundariesFromCuts(graph, schedule, options.cuts);
+    for (const j of boundaries) {
+      if (blocked.has(j)) throw new SplitInvalidCut(`a cut after '${graph.nodes[schedule.nodes[j - 1]!]!.name || j}' would carry ${blocked.get(j)}, which is not a tensor, across the boundary`);
+    }
     if (options.parts !== undefined && options.parts !== boundaries.length + 1)
       throw new SplitInvalidParts(`${options.cuts.length} cuts make ${boundaries.length + 1} parts, but ${options.parts} were asked for`);
   } else {
     const parts = options.parts ?? defaultParts(limit);
     if (limit && options.parts !== undefined) checkEnoughParts(limit, options.parts, initializerBytes(graph, graph.initializers.keys()));
     const weights = schedule.nodes.map((i) => weightOf(balance, costs[i]!));
-    boundaries = choosePartition(weights, boundaryBytes, parts, options.slack ?? 0.1, limit);
+    boundaries = choosePartitionAvoiding(weights, boundaryBytes, parts, options.slack ?? 0.1, limit, new Set(blocked.keys()));
   }
 
   const edges = [0, ...boundaries, m];
@@ -80,12 +96,15 @@ export async function split(original: ModelProto, options: SplitOptions = {}): P
   const specs: PartSpec[] = [];
   const signature = (name: string): TensorSignature => {
     const t = types.get(name);
-    return { name, dtype: t ? dataTypeName(t.elemType) : "unknown", shape: t?.shape ?? null, bytes: tensorBytes(types, name) ?? null };
+    return { name, dtype: t ? dataTypeName(t.elemType) : "unknown", shape: t?.shape ?? null, bytes: tensorBytes(costTypes, name) ?? null };
   };
   for (let k = 0; k < count; k++) {
     const a = edges[k]!;
     const b = edges[k + 1]!;
     const pg = partGraph(graph, schedule, a, b);
+    for (const name of [...pg.inputs, ...pg.outputs]) {
+      if (!types.get(name)?.elemType) throw new SplitInvalidParts(`cannot determine the element type of '${name}', which crosses a boundary: no valid part can declare it`);
+    }
     parts.push(buildPartModel(graph, pg, types, k, count));
     let flops = 0;
     for (const i of pg.nodeIndices) flops += costs[i]!.flops;
@@ -123,10 +142,11 @@ export async function split(original: ModelProto, options: SplitOptions = {}): P
       paramBytes: [...graph.initializers.values()].reduce((s, t) => s + tensorPayloadBytes(t), 0),
     },
     balance,
+    sizes: Object.fromEntries([...sizes.values].map(([k, v]) => [k, { value: v, from: sizes.from.get(k)! }])),
     cuts: boundaries.map((j) => ({ after: graph.nodes[schedule.nodes[j - 1]!]!.name || String(j), live: live[j]!.map(signature), bytes: boundaryBytes[j]! })),
     parts: specs,
   };
-  return { plan, parts, sliced };
+  return { plan, parts, sliced, sizes, measured: measured.map((name) => analysis.fallbacks.find((f) => f.tensor === name) ?? { node: "?", opType: "?", tensor: name, reason: "incomplete" }) };
 }
 
 /**
@@ -163,24 +183,14 @@ function weightOf(balance: Balance, c: { flops: number; paramBytes: number }): n
   }
 }
 
-/** Types for every tensor that can cross a boundary; what inference missed is measured. */
-async function completeTypes(graph: Graph, schedule: Schedule, types: Map<string, TensorType>): Promise<Map<string, TensorType>> {
-  const missing: string[] = [];
-  for (const lt of lifetimes(graph, schedule)) {
-    const t = types.get(lt.name);
-    if (!t || t.shape === null || t.shape.some((d) => d === null)) missing.push(lt.name);
-  }
-  if (missing.length === 0) return types;
-  const measured = await probeTypes(graph, missing);
-  for (const name of missing) {
-    const probe = measured.get(name);
-    const known = types.get(name);
-    if (!probe) continue;
-    // Keep symbolic dims from inference; take everything else from the measurement.
-    const shape = known?.shape && known.shape.length === probe.shape!.length ? known.shape.map((d, i) => d ?? probe.shape![i]!) : probe.shape;
-    types.set(name, { elemType: known?.elemType ?? probe.elemType, shape });
-  }
-  return types;
+/** Boundaries that a value other than a tensor (a sequence, an optional) crosses: never cut there. */
+function blockedBoundaries(live: readonly string[][], analysis: ShapeAnalysis): Map<number, string> {
+  const blocked = new Map<number, string>();
+  live.forEach((names, j) => {
+    const value = names.find((n) => analysis.nonTensors.has(n));
+    if (value !== undefined && j > 0 && j < live.length - 1) blocked.set(j, `'${value}'`);
+  });
+  return blocked;
 }
 
 function boundariesFromCuts(graph: Graph, schedule: Schedule, cuts: readonly string[]): number[] {
@@ -202,7 +212,11 @@ function boundariesFromCuts(graph: Graph, schedule: Schedule, cuts: readonly str
   return result.sort((a, b) => a - b);
 }
 
-/** The most parts this model can be split into (one schedulable node each). */
+/** The most parts this model can be split into (one schedulable node each, where a tensor-only boundary separates them). */
 export function maxParts(model: ModelProto): number {
-  return buildSchedule(analyzeGraph(model)).nodes.length;
+  const graph = analyzeGraph(model);
+  const schedule = buildSchedule(graph);
+  const analysis = analyzeShapes(graph);
+  if (analysis.nonTensors.size === 0) return schedule.nodes.length;
+  return schedule.nodes.length - blockedBoundaries(liveSets(lifetimes(graph, schedule), schedule.nodes.length), analysis).size;
 }

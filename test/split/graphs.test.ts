@@ -7,6 +7,7 @@ import { readNpy } from "../../src/runtime/npy.js";
 import { compareOutputs, toOrtTensor } from "../../src/runtime/tensors.js";
 import { maxParts, split } from "../../src/split/split.js";
 import { fixturesDir, runAll } from "../helpers/index.js";
+import { checkAgainstOrt } from "../helpers/shape-oracle.js";
 
 /**
  * Graphs exported by real PyTorch, not written by msplit: the chained and resident parts must
@@ -29,11 +30,17 @@ for (const c of cases) {
     const model = await loadModel(modelPath);
     const input = toOrtTensor(await readNpy(join(c.dir, `${c.name}.input.npy`)));
     const expected = await Promise.all(c.outputs.map((o) => readNpy(join(c.dir, `${c.name}.${o}.npy`))));
+    // Shape inference derives every tensor, as onnxruntime makes it at batch 1 and 2.
+    const oracle = await checkAgainstOrt(model, [{ batch: 1 }, { batch: 2 }]);
+    assert.deepEqual(oracle.analysis.fallbacks, []);
+    assert.deepEqual(oracle.mismatches, []);
+    assert.ok(oracle.compared > 0);
     const most = maxParts(model);
     await assert.rejects(split(model, { parts: most + 1 }), { code: "ERR_SPLIT_INVALID_PARTS" });
     for (let parts = 2; parts <= Math.min(12, most); parts++) {
       const result = await split(model, { parts });
       assert.equal(result.parts.length, parts);
+      assert.deepEqual(result.measured, []);
       const outs = await runAll(model, result, { input });
       c.outputs.forEach((o, k) => {
         if (parts === 2) {

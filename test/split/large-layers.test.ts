@@ -6,7 +6,7 @@ import { loadModel } from "../../src/onnx/codec.js";
 import { DataType, type ModelProto } from "../../src/onnx/proto.js";
 import { floatTensor, tensorPayloadBytes } from "../../src/onnx/tensor.js";
 import { SeededRandom } from "../../src/util/random.js";
-import { seededInput } from "../../src/runtime/inputs.js";
+import { seededInput } from "../../src/runtime/feeds.js";
 import { compareOutputs } from "../../src/runtime/tensors.js";
 import { sliceLargeLayers } from "../../src/split/large-layers.js";
 import { choosePartition, minimumParts } from "../../src/split/partition.js";
