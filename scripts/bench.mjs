@@ -100,7 +100,7 @@ function seal() {
     const vgg = join(dir, "vgg16.onnx");
     msplit(["zoo", "vgg16", "-o", vgg]);
     const bundle = join(dir, "vgg16-64");
-    msplit(["split", vgg, "--parts", "12", "--max-part-mb", "64", "--seal", "--key", key, "-o", bundle]);
+    msplit(["split", vgg, "--parts", "12", "--max-part-mib", "64", "--seal", "--key", key, "-o", bundle]);
     const input = join(dir, "input.npy");
     const n = 3 * 224 * 224;
     writeFileSync(input, encodeNpy({ shape: [1, 3, 224, 224], data: Float32Array.from({ length: n }, (_, i) => Math.sin(i / 97)) }));
@@ -119,7 +119,7 @@ function seal() {
       }
     }
     const m = (name) => median(mem[name]);
-    console.log(`\n3. msplit run <vgg16 | bundle> --input x.npy [--stream]  (vgg16, split --parts 12 --max-part-mb 64 --seal; peak RSS = the process's getrusage ru_maxrss, what /usr/bin/time -v reports; medians of 3)`);
+    console.log(`\n3. msplit run <vgg16 | bundle> --input x.npy [--stream]  (vgg16, split --parts 12 --max-part-mib 64 --seal; peak RSS = the process's getrusage ru_maxrss, what /usr/bin/time -v reports; medians of 3)`);
     for (const [name] of runs) console.log(`   ${name.padEnd(24)} peak ${mib(m(name)).padStart(5)} MiB, wall ${(median(wall[name]) / 1000).toFixed(2)} s`);
     const s = m("12 parts, streamed");
     console.log(`   streamed / resident parts = ${(s / m("12 parts, all resident")).toFixed(3)} (target <= 0.45); streamed / unsplit = ${(s / m("unsplit, one session")).toFixed(3)} (target <= 0.25)`);

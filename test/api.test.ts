@@ -5,7 +5,7 @@ import * as msplit from "../src/index.js";
 import { repoRoot } from "./helpers/index.js";
 
 test("the library entry point exposes every stage, and the README's example runs", async () => {
-  for (const name of ["buildZoo", "split", "Pipeline", "encodeModel", "loadModel", "loadModelLazy", "preprocessImage", "toOrtTensor", "topK", "sealParts", "openPipeline", "generateKey", "loadKey", "readTorchCheckpoint", "importTorchWeights", "MsplitError", "pfEncryptFile", "openProtectedFile", "loadWrapKey"]) {
+  for (const name of ["buildZoo", "split", "Pipeline", "encodeModel", "loadModel", "loadModelLazy", "preprocessImage", "toOrtTensor", "topK", "sealParts", "openPipeline", "generateKey", "loadKey", "readTorchCheckpoint", "importTorchWeights", "MsplitError", "pfEncryptFile", "openProtectedFile", "loadWrapKey", "splitAndSeal", "verifyParts", "describeModel", "describeParts", "readFeeds", "randomFeeds", "writeOutputs", "analyzeShapes"]) {
     assert.ok(name in msplit, `msplit exports ${name}`);
   }
   const model = msplit.buildZoo("squeezenet1_1", 0);

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { loadModel } from "../../src/onnx/codec.js";
 import { encodeModel } from "../../src/onnx/codec.js";
 import { sealParts } from "../../src/runtime/bundle.js";
-import { split, writeSplit } from "../../src/split/index.js";
+import { writeSplit } from "../../src/split/files.js";
+import { split } from "../../src/split/split.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const out = join(root, "test", "fixtures", "formats");

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeModel } from "../../src/onnx/codec.js";
 import { sealParts } from "../../src/runtime/bundle.js";
-import { seededInput } from "../../src/runtime/inputs.js";
+import { seededInput } from "../../src/runtime/feeds.js";
 import { openPipeline } from "../../src/runtime/load.js";
 import { Pipeline } from "../../src/runtime/pipeline.js";
 import { generateKey, loadKey } from "../../src/seal/index.js";

@@ -5,7 +5,7 @@ import { readTree } from "./proc.js";
 
 /** A benchmark child failed, hung, or printed no result. */
 export class BenchChildFailed extends MsplitError {
-  static override code = "ERR_BENCH_CHILD";
+  static override code = "ERR_BENCH_CHILD" as const;
 }
 
 /** The line a measuring child prints its JSON result on (other output, e.g. a runner's logs, is ignored). */

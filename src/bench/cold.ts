@@ -1,5 +1,5 @@
 import { openPipeline } from "../runtime/load.js";
-import { seededInput } from "../runtime/inputs.js";
+import { concreteShapes, randomFeeds } from "../runtime/feeds.js";
 import type { PipelineMode } from "../runtime/pipeline.js";
 import type { SourcePolicy } from "../runtime/admit.js";
 
@@ -13,12 +13,18 @@ export interface ColdStartResult {
 }
 
 /** One cold start, as a fresh process sees it: open a model, parts or bundle, then run it once. */
-export async function coldStart(path: string, options: SourcePolicy & { mode?: PipelineMode; threads?: number } = {}): Promise<ColdStartResult> {
+export async function coldStart(
+  path: string,
+  options: SourcePolicy & { mode?: PipelineMode; threads?: number; shapes?: Readonly<Record<string, readonly number[]>> } = {},
+): Promise<ColdStartResult> {
   const t0 = performance.now();
   const pipeline = await openPipeline(path, { mode: options.mode, key: options.key, requireSealed: options.requireSealed, intraOpThreads: options.threads ?? 1 });
   const t1 = performance.now();
   try {
-    await pipeline.run({ [pipeline.inputNames[0]!]: seededInput([1, 3, 224, 224]) });
+    // Random inputs of the model's own signature: dtype and shape honoured, dynamic dims from
+    // `shapes`, else the plan's sizes, else batch 1.
+    const inputs = pipeline.inputNames.map((name) => ({ name, type: pipeline.layout.types.get(name) }));
+    await pipeline.run(randomFeeds(inputs, concreteShapes(inputs, options.shapes, pipeline.layout.sizes)));
   } finally {
     await pipeline.release();
   }

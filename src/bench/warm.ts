@@ -1,5 +1,5 @@
 import { openPipeline } from "../runtime/load.js";
-import { seededInput } from "../runtime/inputs.js";
+import { concreteShapes, randomFeeds } from "../runtime/feeds.js";
 import type { PipelineMode } from "../runtime/pipeline.js";
 import type { KeySource } from "../seal/index.js";
 import { mad, median, round } from "../util/stats.js";
@@ -22,6 +22,8 @@ export interface WarmOptions {
   threads?: number;
   runs?: number;
   warmup?: number;
+  /** Shapes for inputs with dynamic dims (default: the plan's sizes, batch 1). */
+  shapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /**
@@ -34,7 +36,9 @@ export async function warmInference(path: string, options: WarmOptions = {}): Pr
   const pipeline = await openPipeline(path, { mode: options.mode, key: options.key, intraOpThreads: options.threads ?? 1 });
   const times: number[] = [];
   try {
-    const feeds = { [pipeline.inputNames[0]!]: seededInput([1, 3, 224, 224]) };
+    // One fixed input of the model's own signature (bench cold makes it the same way).
+    const inputs = pipeline.inputNames.map((name) => ({ name, type: pipeline.layout.types.get(name) }));
+    const feeds = randomFeeds(inputs, concreteShapes(inputs, options.shapes, pipeline.layout.sizes));
     for (let r = 0; r < warmup + runs; r++) {
       const t0 = performance.now();
       await pipeline.run(feeds);

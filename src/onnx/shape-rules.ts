@@ -158,7 +158,7 @@ function knownElementwise(c: RuleContext, count: number, f: (...v: Expr[]) => SD
   if (ks.some((k) => k!.values.length !== len && k!.values.length !== 1)) return undefined;
   const values = Array.from({ length: len }, (_, i) => {
     const args = ks.map((k) => k!.values[k!.values.length === 1 ? 0 : i]!);
-    return args.every((a) => a !== null) ? f(...(args as Expr[])) : null;
+    return args.every((a) => a !== null) ? f(...(args)) : null;
   });
   return { rank0: ks.every((k) => k!.rank0), values };
 }
@@ -404,7 +404,7 @@ define("Concat", (n, c) => {
   if (!ranked) return [t(elemOf(c, 0), null)];
   const axis = normAxis(attrInt(n, "axis", 0), ranked.length);
   const out = ranked.map((_, i) => (i === axis ? null : broadcastSame(shapes.map((s) => (s ? s[i]! : null)))));
-  out[axis] = shapes.some((s) => s === null) ? null : shapes.reduce<SDim>((acc, s) => (acc && s![axis] ? acc.add(s![axis]!) : null), lit(0));
+  out[axis] = shapes.some((s) => s === null) ? null : shapes.reduce<SDim>((acc, s) => (acc && s![axis] ? acc.add(s![axis]) : null), lit(0));
   return [t(elemOf(c, 0), out)];
 });
 
@@ -422,7 +422,7 @@ define("Split", (n, c) => {
   const d = x[axis]!;
   return n.output.map((_, k) => {
     const out = [...x];
-    if (sizes) out[axis] = (typeof sizes[k] === "number" ? lit(sizes[k] as number) : (sizes[k] as SDim)) ?? null;
+    if (sizes) out[axis] = (typeof sizes[k] === "number" ? lit(sizes[k]) : (sizes[k] as SDim)) ?? null;
     else if (d === null) out[axis] = null;
     else {
       // Equal chunks of ceil(d / count), the last one taking what is left (opset 18's num_outputs rule).
@@ -577,7 +577,7 @@ define("Tile", (_n, c) => {
   const x = shapeOf(c, 0);
   const reps = c.known(1)?.values;
   if (!x) return [t(elemOf(c, 0), null)];
-  return [t(elemOf(c, 0), x.map((d, i) => (d && reps?.[i] ? d.mul(reps[i]!) : null)))];
+  return [t(elemOf(c, 0), x.map((d, i) => (d && reps?.[i] ? d.mul(reps[i]) : null)))];
 });
 
 /**
@@ -681,21 +681,21 @@ define("Einsum", (n, c) => {
     const s = shapes[k];
     if (!s) return;
     const [head, tail] = term.includes("...") ? term.split("...") : [term, undefined];
-    const ellRank = tail === undefined ? 0 : s.length - head!.length - tail.length;
-    [...head!].forEach((ch, i) => dims.set(ch, dims.get(ch) ?? s[i]!));
+    const ellRank = tail === undefined ? 0 : s.length - head.length - tail.length;
+    [...head].forEach((ch, i) => dims.set(ch, dims.get(ch) ?? s[i]!));
     if (tail !== undefined) {
-      [...tail].forEach((ch, i) => dims.set(ch, dims.get(ch) ?? s[head!.length + ellRank + i]!));
-      ellipsis = ellipsis && broadcast([ellipsis, s.slice(head!.length, head!.length + ellRank)]);
+      [...tail].forEach((ch, i) => dims.set(ch, dims.get(ch) ?? s[head.length + ellRank + i]!));
+      ellipsis = ellipsis && broadcast([ellipsis, s.slice(head.length, head.length + ellRank)]);
     }
   });
   if (shapes.some((s) => s === null)) return [t(elemOf(c, 0), null)];
   const out = rhs ?? [...new Set(lhs!.replace(/[^a-zA-Z]/g, ""))].filter((ch) => lhs!.split(ch).length === 2).sort().join("");
   const result: SDim[] = [];
   const [oh, ot] = out.includes("...") ? out.split("...") : [out, undefined];
-  for (const ch of oh!) result.push(dims.get(ch) ?? null);
+  for (const ch of oh) result.push(dims.get(ch) ?? null);
   if (ot !== undefined) {
     if (!ellipsis) return [t(elemOf(c, 0), null)];
-    result.push(...(ellipsis as SDim[]));
+    result.push(...(ellipsis));
     for (const ch of ot) result.push(dims.get(ch) ?? null);
   }
   return [t(elemOf(c, 0), result)];
@@ -749,7 +749,7 @@ define("If", (n, c) => {
     if (!x || !y) return undefined;
     if (!x.shape || !y.shape || x.shape.length !== y.shape.length) return t(x.elemType || y.elemType, null);
     // A dim on which the branches differ depends on the condition, that is on the data.
-    return t(x.elemType || y.elemType, x.shape.map((d, i) => (d && y.shape![i] && d.equals(y.shape![i]!) ? d : d && y.shape![i] ? c.dataDependent(k, `dim${i}`) : null)));
+    return t(x.elemType || y.elemType, x.shape.map((d, i) => (d && y.shape![i] && d.equals(y.shape![i]) ? d : d && y.shape![i] ? c.dataDependent(k, `dim${i}`) : null)));
   });
 });
 
@@ -816,5 +816,5 @@ function sameShape(a: SDim[] | null, b: SDim[] | null): boolean {
 
 function generalise(a: SType, b: SType | undefined, fresh: (axis: number) => Expr): SType {
   if (!a.shape || !b?.shape || a.shape.length !== b.shape.length) return t(a.elemType, null);
-  return t(a.elemType, a.shape.map((d, i) => (d && b.shape![i] && d.equals(b.shape![i]!) ? d : fresh(i))));
+  return t(a.elemType, a.shape.map((d, i) => (d && b.shape![i] && d.equals(b.shape![i]) ? d : fresh(i))));
 }

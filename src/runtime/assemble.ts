@@ -16,6 +16,8 @@ export interface ChainLayout {
   /** For each part, the tensors that can be dropped after it ran (no later part reads them). */
   releaseAfter: string[][];
   types: Map<string, TensorType>;
+  /** The value each dynamic input dim took in the plan's cost estimates (empty without a plan). */
+  sizes: Map<string, number>;
 }
 
 function metaValue(m: ModelProto, key: string): string | undefined {
@@ -23,7 +25,7 @@ function metaValue(m: ModelProto, key: string): string | undefined {
 }
 
 /** What the chain needs to know of a part: its position stamp and typed inputs and outputs. */
-export interface PartInterface {
+export interface PartSignature {
   label: string;
   /** The index and count the splitter stamped on the part, when known. */
   index?: number;
@@ -32,7 +34,7 @@ export interface PartInterface {
   outputs: { name: string; type?: TensorType }[];
 }
 
-export function interfaceOfModel(part: ModelProto, label: string): PartInterface {
+export function signatureOfModel(part: ModelProto, label: string): PartSignature {
   const g = part.graph!;
   const initNames = new Set(g.initializer.map((t) => t.name));
   const index = metaValue(part, PART_METADATA.index);
@@ -50,8 +52,10 @@ export function interfaceOfModel(part: ModelProto, label: string): PartInterface
  * Checks that parts fit together in the given order: each part's inputs are the caller's inputs
  * or outputs of an earlier part with the same dtype and a compatible shape, the parts carry the
  * index and count the splitter stamped on them, and (with a plan) the ends match the plan.
+ * `outputs` names what the chain returns when there is no plan (the whole model's outputs, when
+ * known); without either, it returns what no later part reads.
  */
-export function checkChain(parts: readonly PartInterface[], plan?: SplitPlan): ChainLayout {
+export function checkChain(parts: readonly PartSignature[], plan?: SplitPlan, expectedOutputs?: readonly string[]): ChainLayout {
   if (parts.length === 0) throw new PartsMismatch("no parts to run");
   if (plan && plan.parts.length !== parts.length) throw new PartsMismatch(`plan lists ${plan.parts.length} parts, found ${parts.length}`);
   const label = (k: number) => parts[k]!.label;
@@ -89,8 +93,8 @@ export function checkChain(parts: readonly PartInterface[], plan?: SplitPlan): C
 
   const laterReads = (name: string, k: number) => partInputs.slice(k + 1).some((ins) => ins.includes(name));
   let outputs: string[];
-  if (plan) {
-    outputs = plan.model.outputs.map((s) => s.name);
+  if (plan || expectedOutputs) {
+    outputs = plan ? plan.model.outputs.map((s) => s.name) : [...expectedOutputs!];
     for (const o of outputs) if (!producedAt.has(o) && !inputs.includes(o)) throw new PartsMismatch(`no part produces the model output '${o}'`);
   } else {
     outputs = [];
@@ -103,7 +107,8 @@ export function checkChain(parts: readonly PartInterface[], plan?: SplitPlan): C
     const candidates = [...partInputs[k]!, ...partOutputs[k]!];
     return [...new Set(candidates)].filter((n) => !keep.has(n) && !laterReads(n, k));
   });
-  return { inputs, outputs, partInputs, partOutputs, releaseAfter, types };
+  const sizes = new Map(Object.entries(plan?.sizes ?? {}).map(([k, v]) => [k, v.value]));
+  return { inputs, outputs, partInputs, partOutputs, releaseAfter, types, sizes };
 }
 
 function describe(t: TensorType): string {

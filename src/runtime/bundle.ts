@@ -8,7 +8,7 @@ import { firstLine } from "../onnx/probe.js";
 import { type BundleInfo, type KeySource, loadBoundKey, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
 import type { SplitPlan } from "../split/plan.js";
 import { phase } from "../util/profile.js";
-import { interfaceOfModel, type PartInterface } from "./assemble.js";
+import { signatureOfModel, type PartSignature } from "./assemble.js";
 import type { PartFormat, PartProvider, PartSource } from "./pipeline.js";
 
 /** What msplit keeps in a bundle's encrypted manifest `meta`. */
@@ -33,7 +33,7 @@ export interface SealPartsOptions {
  */
 export async function sealParts(dir: string, parts: readonly PartSource[], key: Uint8Array, options: SealPartsOptions = {}): Promise<BundleInfo> {
   const partFormat = options.partFormat ?? "onnx";
-  const interfaces = parts.map((p, k) => ({ ...interfaceOfModel(decodeModel(p.bytes), `part ${k}`), label: `part ${k}` }));
+  const signatures = parts.map((p, k) => ({ ...signatureOfModel(decodeModel(p.bytes), `part ${k}`), label: `part ${k}` }));
   const bodies: Uint8Array[] = [];
   for (let k = 0; k < parts.length; k++) {
     bodies.push(partFormat === "ort" ? await toOrtFormat(parts[k]!) : parts[k]!.bytes);
@@ -43,7 +43,7 @@ export async function sealParts(dir: string, parts: readonly PartSource[], key: 
   try {
     return await sealBundle(
       dir,
-      bodies.map((bytes, k) => ({ bytes, signature: interfaces[k] })),
+      bodies.map((bytes, k) => ({ bytes, signature: signatures[k] })),
       key,
       { plan: options.plan, meta: { ...meta } },
     );
@@ -72,7 +72,7 @@ export interface OpenedParts {
   bundle: OpenedBundle;
   plan?: SplitPlan;
   partFormat: PartFormat;
-  interfaces: PartInterface[];
+  signatures: PartSignature[];
   /** Decrypts part `index` into memory: a sensitive source, zeroed by the pipeline after use. */
   load(index: number): Promise<PartSource>;
 }
@@ -90,17 +90,17 @@ export async function openSealedParts(dir: string, keySource: KeySource): Promis
   const meta = (bundle.manifest.meta ?? {}) as Partial<BundleMeta>;
   if (meta.format !== "msplit-parts") throw new UsageError(`${dir} is a sealed bundle, but not of msplit model parts`);
   const partFormat: PartFormat = meta.partFormat === "onnx" ? "onnx" : "ort";
-  const interfaces = bundle.manifest.parts.map((p, k) => ({ ...(p.signature as PartInterface), label: `part ${k}` }));
+  const signatures = bundle.manifest.parts.map((p, k) => ({ ...(p.signature as PartSignature), label: `part ${k}` }));
   return {
     bundle,
     plan: bundle.manifest.plan as SplitPlan | undefined,
     partFormat,
-    interfaces,
+    signatures,
     load: async (index) => ({
       name: `part ${index}`,
       bytes: await bundle.readPart(index),
       format: partFormat,
-      interface: interfaces[index],
+      signature: signatures[index],
       sensitive: true,
     }),
   };
@@ -122,7 +122,7 @@ export async function unsealParts(dir: string, keySource: KeySource, outDir: str
 }
 
 export function providerOf(parts: OpenedParts): PartProvider {
-  return { interfaces: parts.interfaces, load: parts.load, close: () => parts.bundle.close() };
+  return { signatures: parts.signatures, load: parts.load, close: () => parts.bundle.close() };
 }
 
 /**
@@ -134,11 +134,11 @@ export function streamingProviderOf(parts: OpenedParts): PartProvider {
   const largest = Math.max(...parts.bundle.manifest.parts.map((p) => p.size));
   let scratch: Buffer | undefined = Buffer.allocUnsafeSlow(largest);
   return {
-    interfaces: parts.interfaces,
+    signatures: parts.signatures,
     load: async (index) => {
       if (!scratch) throw new UsageError("the bundle was closed");
       const bytes = await parts.bundle.readPart(index, scratch);
-      return { name: `part ${index}`, bytes, format: parts.partFormat, interface: parts.interfaces[index], sensitive: true };
+      return { name: `part ${index}`, bytes, format: parts.partFormat, signature: parts.signatures[index], sensitive: true };
     },
     close: () => {
       scratch?.fill(0);

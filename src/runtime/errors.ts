@@ -8,15 +8,15 @@ import { MsplitError } from "../errors.js";
 
 /** A plain model file (or any single file) where a sealed bundle is required. */
 export class UnsealedModel extends MsplitError {
-  static override code = "ERR_UNSEALED_MODEL";
+  static override code = "ERR_UNSEALED_MODEL" as const;
 }
 
 /** A directory of plain parts (plan.json, .onnx files) where a sealed bundle is required. */
 export class UnsealedParts extends MsplitError {
-  static override code = "ERR_UNSEALED_PARTS";
+  static override code = "ERR_UNSEALED_PARTS" as const;
 }
 
 /** A directory without a bundle header (and without plain parts) where a sealed bundle is required. */
 export class BundleHeaderMissing extends MsplitError {
-  static override code = "ERR_BUNDLE_NO_HEADER";
+  static override code = "ERR_BUNDLE_NO_HEADER" as const;
 }

@@ -96,7 +96,7 @@ export function concreteShapes(
   for (const spec of inputs) {
     const given = shapes[spec.name];
     spec.type?.shape?.forEach((d, i) => {
-      if (typeof d === "string" && given?.[i] !== undefined) known.set(d, given[i]!);
+      if (typeof d === "string" && given?.[i] !== undefined) known.set(d, given[i]);
     });
   }
   const out = new Map<string, number[]>();

@@ -4,7 +4,7 @@ import { decodeModel, encodeModel } from "../onnx/codec.js";
 import type { ModelProto } from "../onnx/proto.js";
 import type { SplitPlan } from "../split/plan.js";
 import { phase, phaseSync } from "../util/profile.js";
-import { type ChainLayout, checkChain, interfaceOfModel, type PartInterface, stitchParts } from "./assemble.js";
+import { type ChainLayout, checkChain, signatureOfModel, type PartSignature, stitchParts } from "./assemble.js";
 import { createSession, runSession, type SessionSettings } from "./session.js";
 
 export type PipelineMode = "resident" | "chained" | "stream";
@@ -18,14 +18,14 @@ export interface PartSource {
   bytes: Uint8Array;
   format?: PartFormat;
   /** Known inputs and outputs (required for ORT-format parts, which msplit does not parse). */
-  interface?: PartInterface;
+  signature?: PartSignature;
   /** Plaintext of a sealed part: zeroed as soon as nothing uses it any more. */
   sensitive?: boolean;
 }
 
 /** Parts loaded on demand, one at a time (streaming under a memory budget). */
 export interface PartProvider {
-  readonly interfaces: readonly PartInterface[];
+  readonly signatures: readonly PartSignature[];
   load(index: number): Promise<PartSource>;
   /** Forgets any key material the provider holds. */
   close?(): void;
@@ -41,6 +41,8 @@ export interface PipelineOptions extends SessionSettings {
   mode?: PipelineMode;
   /** The split's plan, when known: fixes the chain's inputs and outputs. */
   plan?: SplitPlan;
+  /** Without a plan: the names the chain returns (the whole model's outputs, when known). */
+  outputs?: readonly string[];
   /** Called after each part is loaded (for progress bars). */
   onPartLoaded?: (index: number, count: number) => void;
 }
@@ -95,10 +97,10 @@ export class Pipeline {
   static async fromParts(sources: readonly PartSource[], options: PipelineOptions = {}): Promise<Pipeline> {
     const mode = options.mode ?? "resident";
     const models = sources.map((s) => (s.format === "ort" ? undefined : phaseSync("decode", () => decodeModel(s.bytes))));
-    const interfaces = sources.map((s, k) => s.interface ?? interfaceOfModel(requireModel(models[k], s), s.name));
-    const layout = checkChain(interfaces, options.plan);
+    const signatures = sources.map((s, k) => s.signature ?? signatureOfModel(requireModel(models[k], s), s.name));
+    const layout = checkChain(signatures, options.plan, options.outputs);
     if (mode === "stream") {
-      const provider: PartProvider = { interfaces, load: async (i) => sources[i]! };
+      const provider: PartProvider = { signatures, load: async (i) => sources[i]! };
       return new Pipeline(mode, layout, [], [], provider, options);
     }
     const sessions: ort.InferenceSession[] = [];
@@ -138,9 +140,9 @@ export class Pipeline {
    */
   static async fromProvider(provider: PartProvider, options: PipelineOptions = {}): Promise<Pipeline> {
     const mode = options.mode ?? "stream";
-    const layout = checkChain(provider.interfaces, options.plan);
+    const layout = checkChain(provider.signatures, options.plan, options.outputs);
     if (mode === "stream") return new Pipeline(mode, layout, [], [], provider, options);
-    const n = provider.interfaces.length;
+    const n = provider.signatures.length;
     if (mode === "resident") {
       const sources: PartSource[] = [];
       for (let k = 0; k < n; k++) sources.push(await provider.load(k));

@@ -7,47 +7,47 @@ import { MsplitError } from "../errors.js";
 
 /** Not a bundle or part file, an unsupported version, or a manifest that breaks the format. */
 export class BundleInvalid extends MsplitError {
-  static override code = "ERR_BUNDLE_INVALID";
+  static override code = "ERR_BUNDLE_INVALID" as const;
 }
 
 /** The key check in the header does not match the key: wrong key, or an edited header. */
 export class KeyMismatch extends MsplitError {
-  static override code = "ERR_KEY_MISMATCH";
+  static override code = "ERR_KEY_MISMATCH" as const;
 }
 
 /** Authentication failed, or a part file sits where it does not belong. */
 export class BundleTampered extends MsplitError {
-  static override code = "ERR_BUNDLE_TAMPERED";
+  static override code = "ERR_BUNDLE_TAMPERED" as const;
 }
 
 /** A file shorter than its content requires, or a payload without its final chunk. */
 export class BundleTruncated extends MsplitError {
-  static override code = "ERR_BUNDLE_TRUNCATED";
+  static override code = "ERR_BUNDLE_TRUNCATED" as const;
 }
 
 /** A part file named in the manifest is missing. */
 export class BundleIncomplete extends MsplitError {
-  static override code = "ERR_BUNDLE_INCOMPLETE";
+  static override code = "ERR_BUNDLE_INCOMPLETE" as const;
 }
 
 /** An entry in the bundle directory that is not part of the bundle. */
 export class BundleUnexpectedFile extends MsplitError {
-  static override code = "ERR_BUNDLE_UNEXPECTED_FILE";
+  static override code = "ERR_BUNDLE_UNEXPECTED_FILE" as const;
 }
 
 /** A key (file) that is not exactly a key. */
 export class KeyInvalid extends MsplitError {
-  static override code = "ERR_KEY_INVALID";
+  static override code = "ERR_KEY_INVALID" as const;
 }
 
 /** A key file that group or others may read or write. */
 export class KeyPermissions extends MsplitError {
-  static override code = "ERR_KEY_PERMISSIONS";
+  static override code = "ERR_KEY_PERMISSIONS" as const;
 }
 
 /** A wrapped key that does not unwrap under the given key-encryption key. */
 export class KekMismatch extends MsplitError {
-  static override code = "ERR_KEK_MISMATCH";
+  static override code = "ERR_KEK_MISMATCH" as const;
 }
 
 /** The codes a corrupted or attacked bundle may produce; tests and callers branch on these. */

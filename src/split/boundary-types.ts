@@ -37,7 +37,7 @@ export async function boundaryTypes(graph: Graph, analysis: ShapeAnalysis, candi
   const at = (values: ReadonlyMap<string, number>) => inputShapesAt(graph, analysis, values);
   // Twice at the chosen sizes (different random inputs: a size that follows the data changes)...
   const [first, again] = await measureTypes(graph, missing, [at(sizes.values), at(sizes.values)]);
-  if (first instanceof Error || again instanceof Error) {
+  if (!first || !again || first instanceof Error || again instanceof Error) {
     throw new OnnxUnsupported(`cannot measure ${names(missing)} (shape inference does not derive ${missing.length === 1 ? "it" : "them"}): onnxruntime fails on the model at ${formatSizes(sizes.values) || "its static input sizes"} (${firstLine(first instanceof Error ? first : again)}); give other sizes with --input-shape`);
   }
   // ...and once at other sizes (a size that follows the input changes).

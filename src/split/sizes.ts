@@ -107,7 +107,7 @@ export function inputShapesAt(graph: Graph, analysis: ShapeAnalysis, values: Rea
     const t = analysis.types.get(name);
     if (!t?.shape) continue;
     const dims = t.shape.map((d) => evaluateDim(d, analysis.exprs, values) ?? (typeof d === "string" ? values.get(d) ?? null : null));
-    if (dims.every((d) => d !== null)) out.set(name, dims as number[]);
+    if (dims.every((d) => d !== null)) out.set(name, dims);
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { MsplitError } from "../errors.js";
  * (unknown opcode, stack underflow, memo miss, truncation), or tensors that do not fit their storage.
  */
 export class TorchInvalid extends MsplitError {
-  static override code = "ERR_TORCH_INVALID";
+  static override code = "ERR_TORCH_INVALID" as const;
 }
 
 /**
@@ -13,7 +13,7 @@ export class TorchInvalid extends MsplitError {
  * Raised before anything could run: the restricted unpickler never imports or executes.
  */
 export class UnsafePickle extends MsplitError {
-  static override code = "ERR_UNSAFE_PICKLE";
+  static override code = "ERR_UNSAFE_PICKLE" as const;
   /** The offending global as `module.name`, or a short description when it is not a global. */
   readonly global: string;
 
@@ -25,10 +25,10 @@ export class UnsafePickle extends MsplitError {
 
 /** A well-formed checkpoint msplit cannot read: legacy (pre-1.6) format, TorchScript, big-endian, a dtype it does not convert. */
 export class TorchUnsupported extends MsplitError {
-  static override code = "ERR_TORCH_UNSUPPORTED";
+  static override code = "ERR_TORCH_UNSUPPORTED" as const;
 }
 
 /** A checkpoint that exceeds a resource limit (sizes, nesting, counts); limits guard against memory and CPU bombs. */
 export class TorchLimitExceeded extends MsplitError {
-  static override code = "ERR_TORCH_LIMIT";
+  static override code = "ERR_TORCH_LIMIT" as const;
 }

@@ -1,4 +1,4 @@
-import type { ZooName } from "./index.js";
+import type { ZooName } from "./registry.js";
 import { MOBILENET_V3_CONFIGS, type MobilenetV3Arch } from "./mobilenetv3.js";
 import { RESNET_STAGE_BLOCKS, type ResnetArch } from "./resnet.js";
 import { vggConvIndices, type VggArch } from "./vgg.js";

@@ -3,7 +3,7 @@ import type { ModelProto } from "../onnx/proto.js";
 import { readTorchCheckpoint, type TorchCheckpoint } from "../torch/index.js";
 import { ArchitectureUnknown, WeightsMismatch } from "./errors.js";
 import { SKELETON_SEED } from "./init.js";
-import { buildZoo, isZooName, type ZooName, zooNames } from "./index.js";
+import { buildZoo, isZooName, type ZooName, zooNames } from "./registry.js";
 import { identifyArchitecture, loadStateDict } from "./weights.js";
 
 /** torchvision classes of whole-module files and the zoo architectures each can be. */

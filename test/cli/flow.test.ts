@@ -42,7 +42,8 @@ test("split -> inspect -> run -> verify -> infer on a PyTorch export", () => {
   assert.equal(v.status, 0, v.stderr);
   const report = JSON.parse(v.stdout);
   assert.equal(report.ok, true);
-  assert.ok(report.chained.relative <= 1e-4 && report.resident.relative <= 1e-4);
+  assert.ok(report.modes.chained.logits.relative <= 1e-4 && report.modes.resident.logits.relative <= 1e-4);
+  assert.ok(report.worst <= 1e-4);
 
   const result = join(dir.path, "result.txt");
   const inf = runCli(["infer", parts, "--image", join(repoRoot, "assets", "chelsea.jpg"), "-o", result, "--json"]);
@@ -83,11 +84,11 @@ test("zoo writes a model with torchvision-named weights and the help texts exist
   }
 });
 
-test("split --max-part-mb --seal, then run --stream: bounded parts give PyTorch's logits", async () => {
+test("split --max-part-mib --seal, then run --stream: bounded parts give PyTorch's logits", async () => {
   const key = join(dir.path, "stream.key");
   assert.equal(runCli(["keygen", "-o", key]).status, 0);
   const bundle = join(dir.path, "stream-bundle");
-  const s = runCli(["split", fixture("squeezenet1_1.onnx"), "--parts", "6", "--max-part-mb", "1", "--seal", "--key", key, "-o", bundle]);
+  const s = runCli(["split", fixture("squeezenet1_1.onnx"), "--parts", "6", "--max-part-mib", "1", "--seal", "--key", key, "-o", bundle]);
   assert.equal(s.status, 0, s.stderr);
   assert.match(s.stderr, /sliced .* into \d+ slices/);
   const out = join(dir.path, "stream-out.npy");
@@ -96,7 +97,7 @@ test("split --max-part-mb --seal, then run --stream: bounded parts give PyTorch'
   const got = parseNpy(readFileSync(out));
   const want = parseNpy(readFileSync(fixture("squeezenet1_1.logits.npy")));
   assert.ok(compareOutputs(want.data, got.data).relative <= 1e-4);
-  const bad = runCli(["split", fixture("squeezenet1_1.onnx"), "--parts", "2", "--max-part-mb", "1", "-o", join(dir.path, "too-few")]);
+  const bad = runCli(["split", fixture("squeezenet1_1.onnx"), "--parts", "2", "--max-part-mib", "1", "-o", join(dir.path, "too-few")]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr.trim(), /^msplit: ERR_SPLIT_INVALID_PARTS: .*at least \d+ parts/);
 });

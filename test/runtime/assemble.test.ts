@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { loadModel } from "../../src/onnx/codec.js";
 import type { ModelProto } from "../../src/onnx/proto.js";
-import { checkChain as checkInterfaces, interfaceOfModel, stitchParts } from "../../src/runtime/assemble.js";
+import { checkChain as checkSignatures, signatureOfModel, stitchParts } from "../../src/runtime/assemble.js";
 import type { SplitPlan } from "../../src/split/plan.js";
 
-const checkChain = (parts: ModelProto[], plan?: SplitPlan) => checkInterfaces(parts.map((p, k) => interfaceOfModel(p, `part ${k}`)), plan);
+const checkChain = (parts: ModelProto[], plan?: SplitPlan) => checkSignatures(parts.map((p, k) => signatureOfModel(p, `part ${k}`)), plan);
 import { split } from "../../src/split/split.js";
 import { fixturesDir } from "../helpers/index.js";
 

@@ -9,6 +9,7 @@ import { measureInference } from "../../bench/measure.js";
 import { RESULT_MARK } from "../../bench/child.js";
 import { parseCollateral, readSmallFile, MAX_QUOTE_BYTES } from "../../attest/index.js";
 import { parseNow } from "./attest.js";
+import { parseShapes } from "../../runtime/feeds.js";
 import { benchDecrypt } from "../../seal/bench.js";
 import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
@@ -58,10 +59,12 @@ export function register(program: Command): void {
     .description("one cold start in this process: read (and decrypt) the parts, create sessions, run once; prints JSON")
     .argument("<model>", "ONNX model, parts directory or sealed bundle")
     .addOption(new Option("--mode <mode>", "pipeline mode").choices(["resident", "chained", "stream"]))
-    .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1);
+    .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
+    .option("--shape <name=dims>", "shape of a random input with dynamic dims (repeatable; default: the plan's sizes, batch 1)", (v: string, p: string[]) => [...p, v], []);
   for (const o of [...keyOptions(), ...brokerOptions(), requireSealedOption()]) cold.addOption(o);
-  cold.action(async (path: string, opts: KeyFlags & SealedFlags & { mode?: "resident" | "chained" | "stream"; threads: number }) => {
-    printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, ...sealedPolicy(opts) }));
+  cold.action(async (path: string, opts: KeyFlags & SealedFlags & { mode?: "resident" | "chained" | "stream"; threads: number; shape: string[] }) => {
+    const shapes = parseShapes(opts.shape, undefined, "--shape");
+    printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, shapes, ...sealedPolicy(opts) }));
   });
   const warm = bench
     .command("warm")
@@ -70,10 +73,12 @@ export function register(program: Command): void {
     .addOption(new Option("--mode <mode>", "pipeline mode").choices(["resident", "chained", "stream"]))
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
     .option("--runs <n>", "measured runs", parseIntArg(1), 30)
-    .option("--warmup <n>", "unmeasured runs first", parseIntArg(0), 3);
+    .option("--warmup <n>", "unmeasured runs first", parseIntArg(0), 3)
+    .option("--shape <name=dims>", "shape of an input with dynamic dims (repeatable; default: the plan's sizes, batch 1)", (v: string, p: string[]) => [...p, v], []);
   for (const o of keyOptions()) warm.addOption(o);
-  warm.action(async (path: string, opts: KeyFlags & { mode?: "resident" | "chained" | "stream"; threads: number; runs: number; warmup: number }) => {
-    printJson(await warmInference(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, runs: opts.runs, warmup: opts.warmup }));
+  warm.action(async (path: string, opts: KeyFlags & { mode?: "resident" | "chained" | "stream"; threads: number; runs: number; warmup: number; shape: string[] }) => {
+    const shapes = parseShapes(opts.shape, undefined, "--shape");
+    printJson(await warmInference(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, runs: opts.runs, warmup: opts.warmup, shapes }));
   });
   bench
     .command("decrypt")

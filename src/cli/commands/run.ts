@@ -1,28 +1,26 @@
 import type { Command } from "commander";
 import { openPipeline } from "../../runtime/load.js";
-import { readNpy, writeNpy } from "../../runtime/npy.js";
-import { fromOrtTensor, toOrtTensor } from "../../runtime/tensors.js";
-import { UsageError } from "../../errors.js";
+import { parseNamed, readFeeds, writeOutputs } from "../../runtime/feeds.js";
 import { info } from "../output.js";
 import { type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
 
 export function register(program: Command): void {
   const cmd = program
     .command("run")
-    .description("run a model or a parts directory on a .npy float32 input, write the output as .npy")
-    .argument("<model>", "ONNX model file or directory of parts")
-    .requiredOption("--input <file>", "input array (.npy, float32)")
-    .requiredOption("--output <file>", "where to write the first model output (.npy, float32)");
+    .description("run a model, parts directory or bundle on .npy inputs (any dtype numpy and onnxruntime share) and write every output as .npy")
+    .argument("<model>", "ONNX model file, directory of parts, or sealed bundle (with --key)")
+    .requiredOption("--input <name=file.npy>", "an input (repeatable, one per model input; `--input file.npy` for a one-input model)", (v: string, p: string[]) => [...p, v], [])
+    .requiredOption("--output <path>", "a .npy file when the model has one output; otherwise a new directory of <output name>.npy files");
   for (const o of sessionOptions()) cmd.addOption(o);
-  cmd.action(async (path: string, opts: SessionFlags & { input: string; output: string }) => {
-    const input = await readNpy(opts.input);
+  cmd.action(async (path: string, opts: SessionFlags & { input: string[]; output: string }) => {
     const pipeline = await openPipeline(path, sessionSettings(opts));
     try {
-      if (pipeline.inputNames.length !== 1) throw new UsageError(`the model takes ${pipeline.inputNames.length} inputs; run feeds exactly one`);
-      const out = await pipeline.run({ [pipeline.inputNames[0]!]: toOrtTensor(input) });
-      const first = out[pipeline.outputNames[0]!]!;
-      await writeNpy(opts.output, fromOrtTensor(first));
-      info(`wrote ${opts.output}: ${pipeline.outputNames[0]} [${first.dims.join(", ")}] (${pipeline.partCount} part(s), ${pipeline.mode})`);
+      const inputs = pipeline.inputNames.map((name) => ({ name, type: pipeline.layout.types.get(name) }));
+      const feeds = await readFeeds(inputs, parseNamed(opts.input, pipeline.inputNames, "--input"));
+      const out = await pipeline.run(feeds);
+      const files = await writeOutputs(opts.output, out, pipeline.outputNames);
+      for (const [name, file] of files) info(`wrote ${file}: ${name} ${out[name]!.type}[${out[name]!.dims.join(", ")}]`);
+      info(`(${pipeline.partCount} part(s), ${pipeline.mode})`);
     } finally {
       await pipeline.release();
     }
