@@ -26,16 +26,28 @@ interface Term {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
+/** Constants are by far the most common dims: one object per value, made once. */
+const CONSTANTS = new Map<number, Expr>();
+
 export class Expr {
+  /** The value when the expression is a constant. */
+  readonly value: number | undefined;
+
   private constructor(
     /** Monomial key ("" for the constant) -> term; never holds a zero coefficient. */
     private readonly terms: ReadonlyMap<string, Term>,
     readonly text: string,
-  ) {}
+  ) {
+    this.value = terms.size === 0 ? 0 : terms.size === 1 ? terms.get("")?.coef : undefined;
+  }
 
   static constant(n: number): Expr {
+    let e = CONSTANTS.get(n);
+    if (e) return e;
     if (!Number.isSafeInteger(n)) throw new RangeError(`not a safe integer: ${n}`);
-    return Expr.of(new Map(n === 0 ? [] : [["", { coef: n, atoms: [] }]]));
+    e = Expr.of(new Map(n === 0 ? [] : [["", { coef: n, atoms: [] }]]));
+    if (CONSTANTS.size < 100_000) CONSTANTS.set(n, e);
+    return e;
   }
 
   /** A symbol; `min` is the least value it takes (1 for an input's dim, 0 for a data-dependent size). */
@@ -52,13 +64,6 @@ export class Expr {
     return new Expr(terms, format(terms));
   }
 
-  /** The value when the expression is a constant. */
-  get value(): number | undefined {
-    if (this.terms.size === 0) return 0;
-    if (this.terms.size === 1) return this.terms.get("")?.coef;
-    return undefined;
-  }
-
   isConstant(): boolean {
     return this.value !== undefined;
   }
@@ -69,6 +74,7 @@ export class Expr {
 
   add(other: Expr | number): Expr {
     const o = typeof other === "number" ? Expr.constant(other) : other;
+    if (this.value !== undefined && o.value !== undefined) return Expr.constant(this.value + o.value);
     const out = new Map(this.terms);
     for (const [key, t] of o.terms) {
       const coef = (out.get(key)?.coef ?? 0) + t.coef;
@@ -85,6 +91,7 @@ export class Expr {
 
   scale(k: number): Expr {
     if (k === 0) return Expr.constant(0);
+    if (this.value !== undefined) return Expr.constant(this.value * k);
     const out = new Map<string, Term>();
     for (const [key, t] of this.terms) {
       const coef = t.coef * k;
@@ -96,6 +103,8 @@ export class Expr {
 
   mul(other: Expr | number): Expr {
     if (typeof other === "number") return this.scale(other);
+    if (other.value !== undefined) return this.scale(other.value);
+    if (this.value !== undefined) return other.scale(this.value);
     let out = Expr.constant(0);
     for (const a of this.terms.values()) {
       for (const b of other.terms.values()) {
@@ -112,6 +121,7 @@ export class Expr {
   floorDiv(d: number): Expr {
     if (!Number.isSafeInteger(d) || d <= 0) throw new RangeError(`floorDiv by ${d}`);
     if (d === 1) return this;
+    if (this.value !== undefined) return Expr.constant(Math.floor(this.value / d));
     // this = d * q + r with every coefficient of r in [0, d): floor(this / d) = q + floor(r / d).
     const q = new Map<string, Term>();
     const r = new Map<string, Term>();
