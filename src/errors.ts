@@ -126,6 +126,16 @@ export class IoError extends MsplitError {
   static override code = "ERR_IO" as const;
 }
 
+/** A FIFO, device, socket, directory or symlink chain where msplit reads a regular file. */
+export class NotRegularFile extends MsplitError {
+  static override code = "ERR_NOT_REGULAR_FILE";
+}
+
+/** A file larger than msplit reads for its kind (util/untrusted-file.ts). */
+export class FileTooLarge extends MsplitError {
+  static override code = "ERR_FILE_TOO_LARGE";
+}
+
 /** The inference engine refused a model or failed while running it. */
 export class RuntimeFailure extends MsplitError {
   static override code = "ERR_RUNTIME" as const;

@@ -1,11 +1,15 @@
-import { open, readFile } from "node:fs/promises";
+import { constants as bufferConstants } from "node:buffer";
 import { dirname, isAbsolute, normalize, resolve, sep } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { IoError, OnnxInvalid } from "../errors.js";
+import { OnnxInvalid, OnnxUnsupported } from "../errors.js";
 import { writeFileAtomic } from "../util/fs.js";
+import { openUntrusted, readUntrusted } from "../util/untrusted-file.js";
 import { DataLocation, GraphProtoSchema, type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema } from "./proto.js";
 import { lazyPayload, type Piece, pieceLength, readRange } from "./payload.js";
+import { elementBytes, numElements } from "./tensor.js";
 import { allTensorsOf } from "./walk.js";
+
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /**
  * Decodes ModelProto bytes. Unknown fields are kept and re-emitted by `encodeModel`, so a round
@@ -107,15 +111,7 @@ export interface LoadOptions {
 
 /** Reads a model file; tensors kept in external data files are read into memory. */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<ModelProto> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new IoError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      cause: e,
-    });
-  }
-  const model = decodeModel(bytes);
+  const model = decodeModel(await readUntrusted(path, "model"));
   if (options.externalData ?? true) await resolveExternalData(model, dirname(path));
   return model;
 }
@@ -149,20 +145,27 @@ export async function resolveExternalData(model: ModelProto, baseDir: string): P
     const full = resolve(root, normalize(location));
     if (isAbsolute(location) || !(full === root || full.startsWith(root + sep)))
       throw new OnnxInvalid(`tensor '${t.name}' points outside the model directory: ${location}`);
-    let fh;
+    const expected = numElements(t.dims) * elementBytes(t.dataType);
+    if (length !== undefined && length !== expected)
+      throw new OnnxInvalid(`tensor '${t.name}': external data length ${length} does not match its shape (${expected} bytes)`);
+    if (expected > MAX_LENGTH) throw new OnnxUnsupported(`tensor '${t.name}' holds ${expected} bytes, more than one buffer can hold`);
+    let file;
     try {
-      fh = await open(full, "r");
+      file = await openUntrusted(full, "external-data");
     } catch (e) {
-      throw new OnnxInvalid(`tensor '${t.name}': external data file ${location} cannot be read`, { cause: e });
+      throw new OnnxInvalid(`tensor '${t.name}': external data ${location}: ${(e as Error).message}`, { cause: e });
     }
+    const { fh, size } = file;
     try {
-      const size = (await fh.stat()).size;
-      const n = length ?? size - offset;
-      if (offset + n > size)
+      if (offset > size || expected > size - offset)
         throw new OnnxInvalid(`tensor '${t.name}': external data ${location} is shorter than declared`);
-      const buf = Buffer.alloc(n);
-      const { bytesRead } = await fh.read(buf, 0, n, offset);
-      if (bytesRead !== n) throw new OnnxInvalid(`tensor '${t.name}': short read from ${location}`);
+      const buf = Buffer.alloc(expected);
+      let got = 0;
+      while (got < expected) {
+        const { bytesRead } = await fh.read(buf, got, expected - got, offset + got);
+        if (bytesRead === 0) throw new OnnxInvalid(`tensor '${t.name}': short read from ${location}`);
+        got += bytesRead;
+      }
       t.rawData = buf;
       t.externalData = [];
       t.dataLocation = DataLocation.DEFAULT;

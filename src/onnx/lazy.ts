@@ -1,7 +1,7 @@
-import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
-import { IoError, OnnxInvalid } from "../errors.js";
+import { OnnxInvalid } from "../errors.js";
+import { openUntrusted } from "../util/untrusted-file.js";
 import { checkModelShape, resolveExternalData } from "./codec.js";
 import { type FileRange, setLazyPayload } from "./payload.js";
 import { GraphProtoSchema, type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema } from "./proto.js";
@@ -16,14 +16,8 @@ const LAZY_THRESHOLD = 64 * 1024;
  * large payloads live differs (`lazyPayload`).
  */
 export async function loadModelLazy(path: string): Promise<ModelProto> {
-  let fh;
+  const { fh, size } = await openUntrusted(path, "model");
   try {
-    fh = await open(path, "r");
-  } catch (e) {
-    throw new IoError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  try {
-    const size = (await fh.stat()).size;
     if (size === 0) throw new OnnxInvalid("not an ONNX model: the input is empty");
     const read = async (pos: number, len: number): Promise<Buffer> => {
       if (pos + len > size) throw new OnnxInvalid("not an ONNX model, or a truncated one: a field runs past the end of the file");

@@ -1,6 +1,7 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { OnnxInvalid } from "../errors.js";
+import { NotRegularFile, OnnxInvalid } from "../errors.js";
+import { openUntrusted } from "../util/untrusted-file.js";
 import type { TensorProto } from "./proto.js";
 
 /**
@@ -33,8 +34,10 @@ export function pieceLength(p: Piece): number {
 
 /** Reads a file range into memory (for consumers that need the weights themselves). */
 export function readRange(r: FileRange): Uint8Array {
-  const fd = openSync(r.path, "r");
+  // The model file was checked when it was read lazily; it may have been replaced since.
+  const fd = openSync(r.path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    if (!fstatSync(fd).isFile()) throw new NotRegularFile(`${r.path} is no longer a regular file`);
     const buf = Buffer.allocUnsafe(r.length);
     let got = 0;
     while (got < r.length) {
@@ -65,7 +68,7 @@ export async function writePieces(path: string, pieces: readonly Piece[], mode =
         continue;
       }
       let src = sources.get(p.path);
-      if (!src) sources.set(p.path, (src = await open(p.path, "r")));
+      if (!src) sources.set(p.path, (src = (await openUntrusted(p.path, "model")).fh));
       scratch ??= Buffer.allocUnsafe(COPY_BUFFER);
       for (let done = 0; done < p.length; ) {
         const n = Math.min(scratch.length, p.length - done);

@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { IoError } from "../errors.js";
+import { readUntrusted } from "../util/untrusted-file.js";
 
 export interface Prediction {
   index: number;
@@ -33,12 +32,7 @@ export function topK(logits: ArrayLike<number>, k: number, labels?: readonly str
 }
 
 export async function readLabels(path: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new IoError(`cannot read labels ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
+  const text = (await readUntrusted(path, "labels")).toString("utf8");
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "");
 }
 

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { IoError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { KeySource } from "../seal/index.js";
 import { readPartsDir } from "../split/files.js";
 import type { SplitPlan } from "../split/plan.js";
+import { readUntrusted } from "../util/untrusted-file.js";
 import { admitSource, type PathKind, type SourcePolicy } from "./admit.js";
 import { openSealedParts, providerOf, streamingProviderOf } from "./bundle.js";
 import { Pipeline, type PartSource, type PipelineMode, type PipelineOptions } from "./pipeline.js";
@@ -35,11 +35,7 @@ export async function readSources(path: string, key?: KeySource, policy: Omit<So
     const { plan, parts } = await readPartsDir(path);
     return { kind, sources: parts, plan };
   }
-  try {
-    return { kind, sources: [{ name: path, bytes: await readFile(path) }] };
-  } catch (e) {
-    throw new IoError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
+  return { kind, sources: [{ name: path, bytes: await readUntrusted(path, "model") }] };
 }
 
 function requireKey(path: string, key: KeySource | undefined): KeySource {

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { IoError, NpyInvalid } from "../errors.js";
+import { NpyInvalid } from "../errors.js";
 import { type Dtype, dtypeOfNpy, dtypeOfOrt, DTYPES, type OrtDtype, type TypedArray } from "../onnx/dtypes.js";
 import { writeFileAtomic } from "../util/fs.js";
+import { readUntrusted } from "../util/untrusted-file.js";
 
 /**
  * An array with its shape, as numpy's .npy holds it, in onnxruntime's terms: `data` is the typed
@@ -86,13 +86,7 @@ export function encodeNpy(array: NdArray): Buffer {
 }
 
 export async function readNpy(path: string): Promise<NdArray & { dtype: OrtDtype }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new IoError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  return parseNpy(bytes, path);
+  return parseNpy(await readUntrusted(path, "npy"), path);
 }
 
 export async function writeNpy(path: string, array: NdArray): Promise<void> {

@@ -1,10 +1,13 @@
 import sharp from "sharp";
 import { ImageInvalid } from "../errors.js";
+import { readUntrusted } from "../util/untrusted-file.js";
 import type { NdArray } from "./npy.js";
 import { resizeBilinearLikePillow } from "./resample.js";
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+/** Larger images are refused before decoding: a small compressed file can expand to gigabytes of pixels. */
+export const MAX_IMAGE_PIXELS = 100_000_000;
 
 export interface PreprocessOptions {
   /** Shorter side after resizing (torchvision Resize(256)). */
@@ -26,9 +29,10 @@ export async function preprocessImage(image: Uint8Array | string, options: Prepr
   const crop = options.crop ?? 224;
   const mean = options.mean ?? IMAGENET_MEAN;
   const std = options.std ?? IMAGENET_STD;
+  const bytes = typeof image === "string" ? await readUntrusted(image, "image") : image;
   let pixels: Uint8Array;
   try {
-    const { data, info } = await sharp(image, { failOn: "error" }).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { failOn: "error", limitInputPixels: MAX_IMAGE_PIXELS }).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 colour channels after conversion, got ${info.channels}`);
     // torchvision truncates the long side: int(size * long / short).
     const [w, h] = info.width <= info.height

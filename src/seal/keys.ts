@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { IoError, OutputExists } from "../errors.js";
+import { openUntrusted } from "../util/untrusted-file.js";
 import { zeroize } from "./bytes.js";
 import { KeyInvalid, KeyPermissions } from "./errors.js";
 import { KEY_SIZE } from "./kdf.js";
@@ -169,14 +169,13 @@ async function readPlainKey(path: string, options: LoadKeyOptions): Promise<Buff
 export async function readKeyFile(path: string, expected: number, permissions: NonNullable<LoadKeyOptions["permissions"]>): Promise<Buffer> {
   let fh: FileHandle;
   try {
-    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    // Not blocking on a FIFO, a regular file only, one symlink followed, at most a few KiB.
+    ({ fh } = await openUntrusted(path, "key"));
   } catch (e) {
-    throw new KeyInvalid(`cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new KeyInvalid((e as Error).message, { cause: e });
   }
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new KeyInvalid(`${path} is not a regular file`);
-    checkMode(path, st.mode, permissions);
+    checkMode(path, (await fh.stat()).mode, permissions);
     const buf = Buffer.alloc(Math.max(expected, WRAPPED_KEY_FILE_SIZE) + 1);
     let got = 0;
     while (got < buf.length) {

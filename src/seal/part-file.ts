@@ -1,6 +1,6 @@
-import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
-import { IoError } from "../errors.js";
+import type { FileHandle } from "node:fs/promises";
+import { FileTooLarge, NotRegularFile } from "../errors.js";
+import { openUntrusted } from "../util/untrusted-file.js";
 import { BundleIncomplete, BundleInvalid, BundleTampered, BundleTruncated } from "./errors.js";
 import { PART_HEADER_SIZE, type PartHeader, parsePartHeader } from "./format.js";
 import { chunkCount, SEALED_CHUNK_SIZE, sealedSize } from "./stream.js";
@@ -21,24 +21,17 @@ export interface CheckedPart {
 }
 
 /**
- * Opens a file of the bundle refusing anything but a regular file: O_NONBLOCK keeps a FIFO
- * planted by the host from blocking the open, fstat then rejects it.
+ * Opens a file of the bundle refusing anything but a regular file, as every untrusted file
+ * (util/untrusted-file.ts): a FIFO planted by the host cannot block the open.
  */
 export async function openBundleFile(path: string, name: string): Promise<{ fh: FileHandle; size: number }> {
-  let fh: FileHandle;
   try {
-    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return await openUntrusted(path, "bundle");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new BundleIncomplete(`${name} is missing from the bundle`);
-    throw new IoError(`cannot open ${path}: ${code ?? (e as Error).message}`, { cause: e });
+    if (e instanceof NotRegularFile || e instanceof FileTooLarge) throw new BundleInvalid(`${name} is not a regular file of a bundle: ${e.message}`, { cause: e });
+    if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT") throw new BundleIncomplete(`${name} is missing from the bundle`);
+    throw e;
   }
-  const st = await fh.stat();
-  if (!st.isFile()) {
-    await fh.close();
-    throw new BundleInvalid(`${name} is not a regular file`);
-  }
-  return { fh, size: st.size };
 }
 
 /**

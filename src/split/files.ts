@@ -1,9 +1,10 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { IoError, MsplitError, PartsMismatch } from "../errors.js";
 import { encodeModelPieces } from "../onnx/codec.js";
 import { writePieces } from "../onnx/payload.js";
 import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
+import { readUntrusted } from "../util/untrusted-file.js";
 import { parsePlan, type SplitPlan } from "./plan.js";
 import type { SplitResult } from "./split.js";
 
@@ -45,7 +46,7 @@ export async function readPartsDir(dir: string): Promise<PartsOnDisk> {
   let plan: SplitPlan | undefined;
   let files: string[];
   if (names.includes(PLAN_FILE)) {
-    plan = parsePlan(await readFile(join(dir, PLAN_FILE), "utf8"), join(dir, PLAN_FILE));
+    plan = parsePlan((await readUntrusted(join(dir, PLAN_FILE), "plan")).toString("utf8"), join(dir, PLAN_FILE));
     files = plan.parts.map((p) => p.file);
     for (const f of files) if (!names.includes(f)) throw new PartsMismatch(`${dir}: ${f} is listed in plan.json but missing`);
   } else {
@@ -53,6 +54,6 @@ export async function readPartsDir(dir: string): Promise<PartsOnDisk> {
     if (files.length === 0) throw new PartsMismatch(`${dir} holds no plan.json and no .onnx parts`);
   }
   const parts = [];
-  for (const f of files) parts.push({ name: f, bytes: await readFile(join(dir, f)) });
+  for (const f of files) parts.push({ name: f, bytes: await readUntrusted(join(dir, f), "model") });
   return { plan, parts };
 }

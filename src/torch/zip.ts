@@ -1,8 +1,7 @@
-import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import yauzl from "yauzl";
+import { openUntrusted } from "../util/untrusted-file.js";
 import type { Entry, ZipFile } from "yauzl";
-import { IoError } from "../errors.js";
 import { TorchInvalid, TorchLimitExceeded, TorchUnsupported } from "./errors.js";
 import { resolveLimits } from "./limits.js";
 import type { TorchLimits } from "./limits.js";
@@ -32,14 +31,8 @@ const CENTRAL_HEADER_BYTES = 46;
 
 /** Opens a torch zip checkpoint and indexes its records; nothing but data.pkl's bytes are checked for content here. */
 export async function openTorchArchive(path: string, overrides: Partial<TorchLimits> = {}): Promise<TorchArchive> {
-  let fh: FileHandle;
+  const { fh, size: fileSize } = await openUntrusted(path, "checkpoint");
   try {
-    fh = await open(path, "r");
-  } catch (e) {
-    throw new IoError(`cannot open ${path}: ${(e as Error).message}`, { cause: e });
-  }
-  try {
-    const fileSize = (await fh.stat()).size;
     const limits = resolveLimits(fileSize, overrides);
     await checkMagic(fh, path, fileSize);
     const zip = await fromFd(fh, path);

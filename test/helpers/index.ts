@@ -21,6 +21,8 @@ export function tempDir(prefix = "msplit-test-"): { path: string; cleanup: () =>
 
 export interface CliResult {
   status: number;
+  /** The signal that ended the process (a native crash, or the timeout's SIGKILL), if any. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -45,7 +47,7 @@ function ensureBuilt(): void {
  * is rebuilt here. From source through tsx each run would cost a second of transpiling, and tsx
  * leaves cache files that would muddle tests watching every file a run creates.
  */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): CliResult {
   ensureBuilt();
   const env = { ...process.env, ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
@@ -54,8 +56,11 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
     env,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
+    // A hang fails the test instead of the whole run; generous, for a loaded machine.
+    timeout: options.timeoutMs ?? 300_000,
+    killSignal: "SIGKILL",
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs a whole model and its split parts in both modes; returns the outputs by mode. */

@@ -1,0 +1,144 @@
+import { constants } from "node:fs";
+import { type FileHandle, open, readlink } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { FileTooLarge, IoError, NotRegularFile } from "../errors.js";
+
+/**
+ * Every file msplit takes from the user or the host goes through here (docs/security.md,
+ * "Untrusted files"): regular files only (a FIFO, device or socket is refused without blocking:
+ * the open is non-blocking and fstat decides), a symlink followed once (the last path component;
+ * a link to a link is refused), a size limit per kind of file, and reads that never allocate more
+ * than that limit.
+ */
+
+export type FileKind = "model" | "external-data" | "npy" | "image" | "labels" | "plan" | "key" | "checkpoint" | "bundle";
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+/** The most msplit reads of each kind of file. */
+export const FILE_LIMITS: Readonly<Record<FileKind, number>> = {
+  /** An ONNX file is one protobuf message, which cannot exceed 2 GiB (larger models use external data). */
+  model: 2 * GiB,
+  /** Read by range, one tensor at a time; each tensor must match its declared shape. */
+  "external-data": 64 * GiB,
+  /** Read whole: an input array. */
+  npy: 2 * GiB,
+  /** Read whole, then decoded under a pixel limit (runtime/preprocess.ts). */
+  image: 256 * MiB,
+  labels: 16 * MiB,
+  plan: 64 * MiB,
+  /** Key files are 32 bytes, wrapped ones 40. */
+  key: 4 * 1024,
+  /** Read by range under limits relative to the file's size (torch/limits.ts); vgg19 is 548 MiB. */
+  checkpoint: 16 * GiB,
+  /** Part files are checked against the sizes in the authenticated manifest. */
+  bundle: 64 * GiB,
+};
+
+const KIND_NAMES: Record<FileKind, string> = {
+  model: "model",
+  "external-data": "external data file",
+  npy: ".npy input",
+  image: "image",
+  labels: "labels file",
+  plan: "plan",
+  key: "key file",
+  checkpoint: "checkpoint",
+  bundle: "bundle file",
+};
+
+export interface UntrustedFile {
+  fh: FileHandle;
+  size: number;
+}
+
+export interface OpenUntrustedOptions {
+  /** Overrides the kind's size limit. */
+  maxBytes?: number;
+}
+
+/** Opens `path` as a regular file of `kind`; the caller closes the handle. */
+export async function openUntrusted(path: string, kind: FileKind, options: OpenUntrustedOptions = {}): Promise<UntrustedFile> {
+  const what = KIND_NAMES[kind];
+  const fh = await openFollowingOnce(path, what);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new NotRegularFile(`${what} ${path} is ${describeType(st)}, not a regular file`);
+    const limit = options.maxBytes ?? FILE_LIMITS[kind];
+    if (st.size > limit) throw new FileTooLarge(`${what} ${path} is ${st.size} bytes; the limit for a ${what} is ${limit}`);
+    return { fh, size: st.size };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+/**
+ * Reads a whole regular file of `kind` into memory. The buffer is the size fstat gave; a file that
+ * grows while it is read (a /proc file, a file being written) is refused rather than followed.
+ */
+export async function readUntrusted(path: string, kind: FileKind, options: OpenUntrustedOptions = {}): Promise<Buffer> {
+  const { fh, size } = await openUntrusted(path, kind, options);
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(buf, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const probe = Buffer.alloc(1);
+    if (got < size || (await fh.read(probe, 0, 1, size)).bytesRead !== 0)
+      throw new IoError(`${KIND_NAMES[kind]} ${path} changed size while it was read`);
+    return buf;
+  } catch (e) {
+    if (e instanceof IoError) throw e;
+    throw ioError(path, KIND_NAMES[kind], e);
+  } finally {
+    await fh.close();
+  }
+}
+
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+async function openFollowingOnce(path: string, what: string): Promise<FileHandle> {
+  try {
+    return await open(path, FLAGS | NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ELOOP" || NOFOLLOW === 0) throw openError(path, what, e);
+  }
+  // The last component is a symlink: follow it once, and no further.
+  let target: string;
+  try {
+    target = resolve(dirname(path), await readlink(path));
+  } catch (e) {
+    throw openError(path, what, e);
+  }
+  try {
+    return await open(target, FLAGS | NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ELOOP") throw new NotRegularFile(`${what} ${path} is a symlink to a symlink; msplit follows one link at most`);
+    throw openError(path, what, e);
+  }
+}
+
+function openError(path: string, what: string, e: unknown): Error {
+  // A socket cannot be opened (ENXIO): say what it is.
+  if ((e as NodeJS.ErrnoException).code === "ENXIO") return new NotRegularFile(`${what} ${path} is a socket or a device without a driver, not a regular file`);
+  return ioError(path, what, e);
+}
+
+function ioError(path: string, what: string, e: unknown): IoError {
+  return new IoError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+}
+
+function describeType(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
+}
