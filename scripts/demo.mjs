@@ -29,5 +29,5 @@ step("1. build AlexNet (torchvision layout, random weights)", ["zoo", "alexnet",
 step("2. make a key (32 random bytes, mode 0600)", ["keygen", "-o", "demo-out/secrets/model.key"]);
 step("3. split into 12 parts and seal them (plain parts never touch the disk)", ["split", "demo-out/alexnet.onnx", "--parts", "12", "--seal", "--key", "demo-out/secrets/model.key", "-o", "demo-out/bundle"]);
 step("4. check the sealed parts compute what the model computes", ["verify", "demo-out/alexnet.onnx", "demo-out/bundle", "--key", "demo-out/secrets/model.key"]);
-step("5. classify the bundled photo with the sealed parts, decrypted in memory only", ["infer", "demo-out/bundle", "--key", "demo-out/secrets/model.key", "--image", "assets/chelsea.jpg", "-o", "result.txt"]);
+step("5. classify the bundled photo with the sealed parts, decrypted in memory only", ["infer", "demo-out/bundle", "--key", "demo-out/secrets/model.key", "--image", "assets/chelsea.jpg", "-o", "result.txt", "--force"]);
 process.stderr.write("\nresult.txt written (top-5 classes with percentages). The bundle is demo-out/bundle: opaque file names, encrypted order.\n");

@@ -4,6 +4,7 @@ import { GRAMINE_ATTESTATION_ROOT, GramineAttester } from "../attest/gramine.js"
 import { SampleAttester } from "../attest/sample.js";
 import { brokerKeySource } from "../kbs/key-source.js";
 import { UsageError } from "../errors.js";
+import { assertOutputAbsent } from "../util/fs.js";
 import type { SourcePolicy } from "../runtime/admit.js";
 import type { PipelineMode } from "../runtime/pipeline.js";
 import type { SessionSettings } from "../runtime/session.js";
@@ -143,4 +144,18 @@ function brokerSource(flags: KeyFlags, url: string): KeySource {
   const attester = flags.attester === "sample" ? new SampleAttester() : new GramineAttester(flags.attestationRoot);
   const client = { url, attester, ca };
   return flags.key ? { kind: "wrapped", path: flags.key, kek: brokerKeySource(client, flags.resource, "kek") } : brokerKeySource(client, flags.resource, "key");
+}
+
+/** `--force`: outputs are never replaced silently (util/fs.ts). */
+export function forceOption(): Option {
+  return new Option("--force", "replace the output file if it exists");
+}
+
+export interface ForceFlags {
+  force?: boolean;
+}
+
+/** Refuses an existing output before any work is done, unless --force. */
+export async function checkOutput(path: string | undefined, flags: ForceFlags): Promise<void> {
+  if (path !== undefined && !flags.force) await assertOutputAbsent(path);
 }

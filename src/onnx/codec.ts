@@ -116,9 +116,9 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   return model;
 }
 
-/** Writes a model file atomically (no partial file on failure). */
-export async function saveModel(path: string, model: ModelProto): Promise<void> {
-  await writeFileAtomic(path, encodeModelChunks(model));
+/** Writes a model file atomically (no partial file on failure); refuses to replace one unless `overwrite`. */
+export async function saveModel(path: string, model: ModelProto, options: { overwrite?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(path, encodeModelChunks(model), options);
 }
 
 function externalInfo(t: TensorProto): { location: string; offset: number; length?: number } {

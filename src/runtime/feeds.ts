@@ -157,12 +157,12 @@ export function outputFileName(name: string, taken: Set<string>): string {
 /**
  * Writes every output: one output to `path` itself, several into a new directory `path` holding
  * `<output name>.npy` each (written aside and renamed into place, so never half a set). Returns
- * output name -> file written.
+ * output name -> file written. `overwrite` replaces an existing single file (`--force`).
  */
-export async function writeOutputs(path: string, outputs: Feeds, names: readonly string[]): Promise<Map<string, string>> {
+export async function writeOutputs(path: string, outputs: Feeds, names: readonly string[], options: { overwrite?: boolean } = {}): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   if (names.length === 1) {
-    await writeNpy(path, fromOrtTensor(outputs[names[0]!]!));
+    await writeNpy(path, fromOrtTensor(outputs[names[0]!]!), options);
     files.set(names[0]!, path);
     return files;
   }

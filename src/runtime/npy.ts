@@ -89,6 +89,7 @@ export async function readNpy(path: string): Promise<NdArray & { dtype: OrtDtype
   return parseNpy(await readUntrusted(path, "npy"), path);
 }
 
-export async function writeNpy(path: string, array: NdArray): Promise<void> {
-  await writeFileAtomic(path, encodeNpy(array));
+/** Writes atomically; refuses to replace an existing file unless `overwrite`. */
+export async function writeNpy(path: string, array: NdArray, options: { overwrite?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(path, encodeNpy(array), options);
 }

@@ -8,7 +8,7 @@ import { toOrtTensor } from "../../runtime/tensors.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { phase } from "../../util/profile.js";
 import { info, printJson } from "../output.js";
-import { parseIntArg, profileOption, profiled, type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
+import { checkOutput, type ForceFlags, forceOption, parseIntArg, profileOption, profiled, type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
 
 export const DEFAULT_LABELS = fileURLToPath(new URL("../../../assets/imagenet_classes.txt", import.meta.url));
 
@@ -21,10 +21,12 @@ export function register(program: Command): void {
     .option("--labels <file>", "class names, one per line (default: the 1000 ImageNet classes)")
     .option("--top <k>", "how many classes to report", parseIntArg(1, 100000), 5)
     .option("-o, --output <file>", "write the top-k as result.txt")
+    .addOption(forceOption())
     .option("--json", "print the result as JSON on stdout")
     .addOption(profileOption());
   for (const o of sessionOptions()) cmd.addOption(o);
-  cmd.action(async (path: string, opts: SessionFlags & { image: string; labels?: string; top: number; output?: string; json?: boolean; profile?: boolean }) => {
+  cmd.action(async (path: string, opts: SessionFlags & ForceFlags & { image: string; labels?: string; top: number; output?: string; json?: boolean; profile?: boolean }) => {
+    await checkOutput(opts.output, opts);
     const { value, profile } = await profiled(opts.profile, async () => {
       const labels = await readLabels(opts.labels ?? DEFAULT_LABELS);
       const input = await phase("preprocess", () => preprocessImage(opts.image));
@@ -36,7 +38,7 @@ export function register(program: Command): void {
         const ms = performance.now() - t0;
         const predictions: Prediction[] = await phase("result", async () => {
           const top = topK(out[pipeline.outputNames[0]!]!.data as Float32Array, opts.top, labels);
-          if (opts.output) await writeFileAtomic(opts.output, formatResult(top));
+          if (opts.output) await writeFileAtomic(opts.output, formatResult(top), { overwrite: opts.force });
           return top;
         });
         return { parts: pipeline.partCount, mode: pipeline.mode, ms, predictions };

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { saveModel } from "../../onnx/codec.js";
 import { buildZoo, importTorchWeights, isZooName, zooNames } from "../../zoo/index.js";
 import { info } from "../output.js";
-import { parseIntArg } from "../options.js";
+import { checkOutput, type ForceFlags, forceOption, parseIntArg } from "../options.js";
 
 export function register(program: Command): void {
   program
@@ -12,16 +12,18 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed for the random weights", parseIntArg(0, 2 ** 32 - 1), 0)
     .option("--weights <file>", "load PyTorch weights instead: a state dict (.pth) or whole-module file (.pt)")
     .requiredOption("-o, --output <file>", "where to write the .onnx model")
-    .action(async (name: string, opts: { seed: number; weights?: string; output: string }) => {
+    .addOption(forceOption())
+    .action(async (name: string, opts: ForceFlags & { seed: number; weights?: string; output: string }) => {
+      await checkOutput(opts.output, opts);
       if (opts.weights) {
         if (!isZooName(name)) buildZoo(name); // the unknown-model error, before reading the file
         const { model, checkpoint } = await importTorchWeights(opts.weights, { arch: name });
-        await saveModel(opts.output, model);
+        await saveModel(opts.output, model, { overwrite: opts.force });
         info(`wrote ${opts.output}: ${name} with weights from ${opts.weights} (${checkpoint.kind === "module" ? `whole module ${checkpoint.className}` : "state dict"})`);
         return;
       }
       const model = buildZoo(name, opts.seed);
-      await saveModel(opts.output, model);
+      await saveModel(opts.output, model, { overwrite: opts.force });
       info(`wrote ${opts.output}: ${name}, seed ${opts.seed} (random weights, not trained)`);
     });
 }
