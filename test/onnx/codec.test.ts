@@ -101,9 +101,13 @@ test("models with external data files load, and locations cannot escape the mode
     writeFileSync(join(dir.path, "evil.onnx"), encodeModel(m));
     await assert.rejects(loadModel(join(dir.path, "evil.onnx")), { code: "ERR_ONNX_INVALID" });
     w.externalData[0]!.value = "weights.bin";
-    w.externalData[2]!.value = String(data.length + 100);
+    w.externalData[1]!.value = "100";
     writeFileSync(join(dir.path, "short.onnx"), encodeModel(m));
     await assert.rejects(loadModel(join(dir.path, "short.onnx")), /shorter than declared/);
+    w.externalData[1]!.value = "16";
+    w.externalData[2]!.value = String(data.length + 100);
+    writeFileSync(join(dir.path, "long.onnx"), encodeModel(m));
+    await assert.rejects(loadModel(join(dir.path, "long.onnx")), /does not match its shape/);
   } finally {
     dir.cleanup();
   }
