@@ -7,6 +7,7 @@ import { openUntrusted, readUntrusted } from "../util/untrusted-file.js";
 import { DataLocation, GraphProtoSchema, type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema } from "./proto.js";
 import { lazyPayload, type Piece, pieceLength, readRange } from "./payload.js";
 import { elementBytes, numElements } from "./tensor.js";
+import { validateModel } from "./validate.js";
 import { allTensorsOf } from "./walk.js";
 
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
@@ -24,6 +25,7 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
     throw new OnnxInvalid(`not an ONNX model, or a truncated one: ${(e as Error).message}`, { cause: e });
   }
   checkModelShape(model);
+  validateModel(model);
   return model;
 }
 

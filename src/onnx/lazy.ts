@@ -4,6 +4,7 @@ import { OnnxInvalid } from "../errors.js";
 import { openUntrusted } from "../util/untrusted-file.js";
 import { checkModelShape, resolveExternalData } from "./codec.js";
 import { type FileRange, setLazyPayload } from "./payload.js";
+import { validateModel } from "./validate.js";
 import { GraphProtoSchema, type ModelProto, ModelProtoSchema, type TensorProto, TensorProtoSchema } from "./proto.js";
 
 /** Initializers at least this big stay in the file. */
@@ -51,6 +52,7 @@ export async function loadModelLazy(path: string): Promise<ModelProto> {
       throw new OnnxInvalid(`not an ONNX model, or a truncated one: ${(e as Error).message}`, { cause: e });
     }
     checkModelShape(model);
+    validateModel(model);
     await resolveExternalData(model, dirname(path));
     return model;
   } finally {
