@@ -11,7 +11,7 @@ import { FileTooLarge, IoError, NotRegularFile } from "../errors.js";
  * than that limit.
  */
 
-export type FileKind = "model" | "external-data" | "npy" | "image" | "labels" | "plan" | "key" | "checkpoint" | "bundle";
+export type FileKind = "model" | "external-data" | "npy" | "image" | "labels" | "plan" | "key" | "checkpoint" | "bundle" | "protected-file";
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -34,6 +34,8 @@ export const FILE_LIMITS: Readonly<Record<FileKind, number>> = {
   checkpoint: 16 * GiB,
   /** Part files are checked against the sizes in the authenticated manifest. */
   bundle: 64 * GiB,
+  /** Gramine protected files, and the plain files pf encrypt takes; both are streamed. */
+  "protected-file": 64 * GiB,
 };
 
 const KIND_NAMES: Record<FileKind, string> = {
@@ -46,6 +48,7 @@ const KIND_NAMES: Record<FileKind, string> = {
   key: "key file",
   checkpoint: "checkpoint",
   bundle: "bundle file",
+  "protected-file": "file",
 };
 
 export interface UntrustedFile {

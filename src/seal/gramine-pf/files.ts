@@ -1,8 +1,8 @@
-import { constants } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { IoError, MsplitError, UsageError } from "../../errors.js";
 import { createFileAtomic, writeFileAtomic } from "../../util/fs.js";
+import { openUntrusted } from "../../util/untrusted-file.js";
 import { normalizePfPath, type PfLayout, type PfVersion } from "./format.js";
 import { openProtectedFile, type OpenedPf, type PfSource } from "./open.js";
 import { type PfSink, sealProtectedFile } from "./seal.js";
@@ -17,18 +17,7 @@ const READ_PIECE = 1 << 20;
 
 /** Opens a file to read, refusing FIFOs, devices and directories before any read can block. */
 export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number }> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (e) {
-    throw new IoError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  const st = await fh.stat();
-  if (!st.isFile()) {
-    await fh.close();
-    throw new IoError(`${path} is not a regular file`);
-  }
-  return { fh, size: st.size };
+  return openUntrusted(path, "protected-file");
 }
 
 export function filePfSource(fh: FileHandle, length: number): PfSource {
