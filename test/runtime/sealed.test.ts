@@ -76,7 +76,7 @@ test("infer on a bundle writes nothing but its requested output (decryption in m
   const bundleBefore = listTree(bundle);
   for (const extra of [[], ["--stream"], ["--mode", "chained"]]) {
     const result = join(out, "result.txt");
-    const r = runCli(["infer", bundle, "--key", keyFile, "--image", join(repoRoot, "assets", "chelsea.jpg"), "-o", result, ...extra], { cwd: out, env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp, HOME: home, ORT_DISABLE_TELEMETRY: undefined } });
+    const r = runCli(["infer", bundle, "--key", keyFile, "--image", join(repoRoot, "assets", "chelsea.jpg"), "-o", result, "--force", ...extra], { cwd: out, env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp, HOME: home, ORT_DISABLE_TELEMETRY: undefined } });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readdirSync(out), ["result.txt"], `${extra.join(" ")}: only result.txt in the working directory`);
     assert.deepEqual(readdirSync(tmp), [], "nothing in the temporary directory");
