@@ -1,3 +1,5 @@
+import { safeLine } from "./util/text.js";
+
 /**
  * msplit's errors: one base class with a stable `code`, one subclass per failure kind (as in jose).
  * Callers branch on `code`, never on the message; the CLI prints `code: message` on one line.
@@ -65,8 +67,12 @@ export class MsplitError extends Error {
   /** 2 for usage errors (bad arguments), 1 for everything else. */
   readonly exitCode: number = 1;
 
+  /**
+   * Messages quote names from models, checkpoints and bundles: control characters are escaped and
+   * the length capped here, so no message can break a line or drive a terminal.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(safeLine(message), options);
     this.name = new.target.name;
     this.code = new.target.code;
   }

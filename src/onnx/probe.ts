@@ -1,4 +1,4 @@
-import { ort } from "../ort.js";
+import { ort, ortLogOptions } from "../ort.js";
 import { OnnxUnsupported } from "../errors.js";
 import { encodeModel } from "./codec.js";
 import { SeededRandom } from "../util/random.js";
@@ -35,7 +35,7 @@ export async function measureTypes(
   });
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(encodeModel(probeModel), { intraOpNumThreads: 1, graphOptimizationLevel: "disabled" });
+    session = await ort.InferenceSession.create(encodeModel(probeModel), { ...ortLogOptions(), intraOpNumThreads: 1, graphOptimizationLevel: "disabled" });
   } catch (e) {
     throw new OnnxUnsupported(`cannot measure ${names.slice(0, 3).join(", ")}: onnxruntime refused the model (${firstLine(e)})`, { cause: e });
   }

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ort } from "../ort.js";
+import { ort, ortLogOptions } from "../ort.js";
 import { RuntimeFailure, UsageError } from "../errors.js";
 import { decodeModel } from "../onnx/codec.js";
 import { firstLine } from "../onnx/probe.js";
@@ -58,7 +58,7 @@ async function toOrtFormat(part: PartSource): Promise<Uint8Array> {
   const path = join(dir, "part.ort");
   try {
     // "extended" at most: higher levels bake in layouts valid only on the machine that made them.
-    const session = await ort.InferenceSession.create(part.bytes, { graphOptimizationLevel: "extended", optimizedModelFilePath: path, intraOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(part.bytes, { ...ortLogOptions(), graphOptimizationLevel: "extended", optimizedModelFilePath: path, intraOpNumThreads: 1 });
     await session.release();
     return await readFile(path);
   } catch (e) {

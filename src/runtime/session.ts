@@ -1,4 +1,4 @@
-import { ort } from "../ort.js";
+import { ort, ortLogOptions } from "../ort.js";
 import { RuntimeFailure } from "../errors.js";
 import { firstLine } from "../onnx/probe.js";
 
@@ -14,6 +14,7 @@ export interface SessionSettings {
 
 export function sessionOptions(s: SessionSettings = {}): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = {
+    ...ortLogOptions(),
     graphOptimizationLevel: s.optimization ?? "all",
     executionMode: "sequential",
     interOpNumThreads: 1,

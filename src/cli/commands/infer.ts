@@ -7,7 +7,7 @@ import { preprocessImage } from "../../runtime/preprocess.js";
 import { toOrtTensor } from "../../runtime/tensors.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { phase } from "../../util/profile.js";
-import { info, printJson } from "../output.js";
+import { info, printJson, textOut } from "../output.js";
 import { checkOutput, type ForceFlags, forceOption, parseIntArg, profileOption, profiled, type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
 
 export const DEFAULT_LABELS = fileURLToPath(new URL("../../../assets/imagenet_classes.txt", import.meta.url));
@@ -48,7 +48,7 @@ export function register(program: Command): void {
     });
     if (opts.json) printJson({ model: path, image: opts.image, parts: value.parts, mode: value.mode, inference_ms: value.ms, top: value.predictions, ...(profile && { profile }) });
     else {
-      for (const p of value.predictions) process.stdout.write(`${p.percent.toFixed(2).padStart(6)}%  ${p.label}\n`);
+      for (const p of value.predictions) textOut.write(`${p.percent.toFixed(2).padStart(6)}%  ${p.label}`);
       if (opts.output) info(`wrote ${opts.output}`);
     }
   });

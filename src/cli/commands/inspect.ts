@@ -8,7 +8,7 @@ import { parseShapes } from "../../runtime/feeds.js";
 import { pathKind, readSources } from "../../runtime/load.js";
 import { HEADER_FILE } from "../../seal/index.js";
 import { type KeyFlags, brokerOptions, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
-import { printJson } from "../output.js";
+import { printJson, textOut } from "../output.js";
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
 const mflops = (n: number) => `${(n / 1e6).toFixed(1)} MFLOP`;
@@ -27,11 +27,11 @@ export function register(program: Command): void {
       const files = (await readdir(path)).filter((f) => f !== HEADER_FILE);
       const text = `${path}: a sealed msplit bundle holding ${files.length} part files; their order, names and shapes are encrypted (give --key to see them)`;
       if (opts.json) return printJson({ path, sealed: true, files: files.length });
-      process.stdout.write(`${text}\n`);
+      textOut.write(text);
       return;
     }
     const { kind, sources, plan } = await readSources(path, key, sealedPolicy(opts));
-    const w = process.stdout;
+    const w = textOut;
     if (kind === "model") {
       const model = decodeModel(sources[0]!.bytes);
       const weights = new Set(model.graph?.initializer.map((t) => t.name));
