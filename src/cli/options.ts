@@ -20,6 +20,17 @@ export function parseIntArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+/** A finite decimal number of at least `min` (above it, when `exclusive`); `abc`, `NaN`, `Infinity` and `1e400` are refused. */
+export function parseNumberArg(min: number, options: { exclusive?: boolean } = {}) {
+  return (value: string): number => {
+    const text = value.trim();
+    const n = Number(text);
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+    if (options.exclusive ? !(n > min) : !(n >= min)) throw new InvalidArgumentError(`must be ${options.exclusive ? "greater than" : "at least"} ${min}`);
+    return n;
+  };
+}
+
 /** Options every command that runs a model shares. */
 export function sessionOptions(): Option[] {
   return [

@@ -20,3 +20,13 @@ export class UnsealedParts extends MsplitError {
 export class BundleHeaderMissing extends MsplitError {
   static override code = "ERR_BUNDLE_NO_HEADER" as const;
 }
+
+/** A labels file that is not one label per line (empty lines, control characters). */
+export class LabelsInvalid extends MsplitError {
+  static override code = "ERR_LABELS_INVALID";
+}
+
+/** A labels file whose line count is not the model's number of classes. */
+export class LabelsMismatch extends MsplitError {
+  static override code = "ERR_LABELS_MISMATCH";
+}

@@ -13,7 +13,7 @@ import { parseShapes } from "../../runtime/feeds.js";
 import { benchDecrypt } from "../../seal/bench.js";
 import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
-import { type KeyFlags, brokerOptions, keyOptions, keySource, parseIntArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
+import { type KeyFlags, brokerOptions, keyOptions, keySource, parseIntArg, parseNumberArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 import * as report from "./bench-report.js";
 
 export function register(program: Command): void {
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option("--runs <n>", "measured runs per variant", parseIntArg(1), 30)
     .option("--warmup <n>", "unmeasured runs first", parseIntArg(0), 3)
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
-    .option("--slack <fraction>", "the splitter's balance slack (see split --help)", Number, 0.1)
+    .option("--slack <fraction>", "the splitter's balance slack (see split --help)", parseNumberArg(0), 0.1)
     .option("--json", "print one JSON object on stdout")
     .action(async (target: string, opts: { parts: number; runs: number; warmup: number; threads: number; slack: number; json?: boolean }) => {
       const r = await benchOverhead(target, { ...opts, onProgress: opts.json ? undefined : info });

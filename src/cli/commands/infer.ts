@@ -10,6 +10,7 @@ import { phase } from "../../util/profile.js";
 import { info, printJson, textOut } from "../output.js";
 import { checkOutput, type ForceFlags, forceOption, parseIntArg, profileOption, profiled, type SessionFlags, sessionOptions, sessionSettings } from "../options.js";
 
+const IMAGENET_CLASSES = 1000;
 export const DEFAULT_LABELS = fileURLToPath(new URL("../../../assets/imagenet_classes.txt", import.meta.url));
 
 export function register(program: Command): void {
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .description("classify an image: ImageNet preprocessing, the model or its parts, softmax top-k")
     .argument("<model>", "ONNX model file or directory of parts")
     .requiredOption("--image <file>", "image to classify (JPEG, PNG, WebP, ...)")
-    .option("--labels <file>", "class names, one per line (default: the 1000 ImageNet classes)")
+    .option("--labels <file>", "class names, one per line, one per class (default: the 1000 ImageNet classes for a 1000-class output, else class numbers)")
     .option("--top <k>", "how many classes to report", parseIntArg(1, 100000), 5)
     .option("-o, --output <file>", "write the top-k as result.txt")
     .addOption(forceOption())
@@ -28,7 +29,7 @@ export function register(program: Command): void {
   cmd.action(async (path: string, opts: SessionFlags & ForceFlags & { image: string; labels?: string; top: number; output?: string; json?: boolean; profile?: boolean }) => {
     await checkOutput(opts.output, opts);
     const { value, profile } = await profiled(opts.profile, async () => {
-      const labels = await readLabels(opts.labels ?? DEFAULT_LABELS);
+      const labels = opts.labels === undefined ? undefined : await readLabels(opts.labels);
       const input = await phase("preprocess", () => preprocessImage(opts.image));
       const pipeline = await openPipeline(path, sessionSettings(opts));
       try {
@@ -37,7 +38,10 @@ export function register(program: Command): void {
         const out = await phase("first run", () => pipeline.run({ [pipeline.inputNames[0]!]: toOrtTensor(input) }));
         const ms = performance.now() - t0;
         const predictions: Prediction[] = await phase("result", async () => {
-          const top = topK(out[pipeline.outputNames[0]!]!.data as Float32Array, opts.top, labels);
+          const logits = out[pipeline.outputNames[0]!]!.data as Float32Array;
+          // The ImageNet names fit only a 1000-class output; another model's classes are named by index.
+          const names = labels ?? (logits.length === IMAGENET_CLASSES ? await readLabels(DEFAULT_LABELS) : undefined);
+          const top = topK(logits, opts.top, names);
           if (opts.output) await writeFileAtomic(opts.output, formatResult(top), { overwrite: opts.force });
           return top;
         });

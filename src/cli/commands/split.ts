@@ -10,7 +10,7 @@ import { assertAbsentOrEmpty } from "../../util/staging.js";
 import { formatSizes } from "../../split/sizes.js";
 import { type Balance, DEFAULT_PARTS, split, type SplitResult } from "../../split/split.js";
 import { info } from "../output.js";
-import { type KeyFlags, keyOptions, parseIntArg, requireKeySource } from "../options.js";
+import { type KeyFlags, keyOptions, parseIntArg, parseNumberArg, requireKeySource } from "../options.js";
 import { partFormatOption } from "./seal.js";
 import { type Progress, progressBar } from "../progress.js";
 
@@ -21,10 +21,10 @@ export function register(program: Command): void {
     .argument("<model>", "ONNX model file")
     .option("--parts <n>", `number of parts (default ${DEFAULT_PARTS})`, parseIntArg(-1_000_000_000))
     .addOption(new Option("--balance <cost>", "what to balance parts by").choices(["flops", "params", "layers"]).default("flops"))
-    .option("--slack <fraction>", "imbalance accepted to get cheaper boundaries: 0.1 lets parts be 10% heavier than the best balance", Number, 0.1)
+    .option("--slack <fraction>", "imbalance accepted to get cheaper boundaries: 0.1 lets parts be 10% heavier than the best balance", parseNumberArg(0), 0.1)
     .option("--cuts <tensors>", "explicit cut points: comma-separated tensor names (cut after each one's producer)")
-    .option("--max-part-mib <mib>", "no part may hold more than this many MiB (2^20 bytes) of weights (large layers are split inside themselves)", Number)
-    .addOption(new Option("--max-part-mb <mib>", "old name of --max-part-mib (it always counted MiB)").argParser(Number).hideHelp())
+    .option("--max-part-mib <mib>", "no part may hold more than this many MiB (2^20 bytes) of weights (large layers are split inside themselves)", parseNumberArg(0, { exclusive: true }))
+    .addOption(new Option("--max-part-mb <mib>", "old name of --max-part-mib (it always counted MiB)").argParser(parseNumberArg(0, { exclusive: true })).hideHelp())
     .option("--input-shape <name=dims>", "concrete sizes for an input's dynamic dims, e.g. input=1,3,640,640 (repeatable): used for cost and boundary-size estimates only, the parts stay dynamic", collect, [])
     .option("--seal", "seal the parts into an encrypted bundle at once (plain parts never touch the disk)")
     .addOption(partFormatOption())

@@ -6,7 +6,7 @@ import { readSources } from "../../runtime/load.js";
 import { signatureOfModel } from "../../runtime/assemble.js";
 import { verifyParts } from "../../runtime/verify.js";
 import { info, printJson } from "../output.js";
-import { type KeyFlags, brokerOptions, keyOptions, keySource, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
+import { type KeyFlags, brokerOptions, keyOptions, keySource, parseIntArg, parseNumberArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
 
 const collect = (v: string, previous: string[]) => [...previous, v];
 
@@ -18,8 +18,8 @@ export function register(program: Command): void {
     .argument("<parts>", "directory of parts, or a sealed bundle (with --key)")
     .option("--input <name=file.npy>", "a real input (repeatable; `--input file.npy` for a one-input model); inputs not given are random", collect, [])
     .option("--shape <name=dims>", "shape of a random input with dynamic dims, e.g. image=1,3,480,640 (repeatable; default: the plan's sizes, batch 1)", collect, [])
-    .option("--tolerance <r>", "largest accepted difference of a float output, relative to its largest value", Number, 1e-4)
-    .option("--threads <n>", "intra-op threads", Number, 1)
+    .option("--tolerance <r>", "largest accepted difference of a float output, relative to its largest value (>= 0)", parseNumberArg(0), 1e-4)
+    .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
     .option("--json", "print JSON on stdout");
   for (const o of [...keyOptions(), ...brokerOptions(), requireSealedOption()]) cmd.addOption(o);
   type Flags = KeyFlags & SealedFlags & { input: string[]; shape: string[]; tolerance: number; threads: number; json?: boolean };
