@@ -8,5 +8,4 @@ export { parseCollateral, TCB_STATUSES, type Collateral, type TcbStatus } from "
 export { INTEL_SGX_ROOT_CA, INTEL_SGX_ROOT_CA_PEM, INTEL_SGX_ROOT_CA_SHA256 } from "./dcap/intel-root.js";
 export { parsePolicy, evaluatePolicy, type AttestationPolicy, type EvidenceClaims, type PolicyRule, type Refusal } from "./policy.js";
 export { appraiseQuote, claimsOf, type Appraisal, type AppraiseOptions } from "./appraise.js";
-export { readSmallFile } from "./files.js";
 export { AttestationRefused, AttesterUnavailable, CollateralInvalid, PolicyInvalid, QuoteInvalid } from "./errors.js";

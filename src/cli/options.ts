@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option } from "commander";
 import { GRAMINE_ATTESTATION_ROOT, GramineAttester } from "../attest/gramine.js";
 import { SampleAttester } from "../attest/sample.js";
@@ -144,16 +143,8 @@ export async function profiled<T>(enabled: boolean | undefined, work: () => Prom
 function brokerSource(flags: KeyFlags, url: string): KeySource {
   if (!flags.resource) throw new UsageError("--kbs needs --resource <repo/type/tag>");
   if (flags.kek) throw new UsageError("--kek and --kbs exclude each other: with --kbs the broker releases the key or the KEK");
-  let ca: Buffer | undefined;
-  if (flags.kbsCa) {
-    try {
-      ca = readFileSync(flags.kbsCa);
-    } catch (e) {
-      throw new UsageError(`cannot read --kbs-ca ${flags.kbsCa}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
   const attester = flags.attester === "sample" ? new SampleAttester() : new GramineAttester(flags.attestationRoot);
-  const client = { url, attester, ca };
+  const client = { url, attester, caFile: flags.kbsCa };
   return flags.key ? { kind: "wrapped", path: flags.key, kek: brokerKeySource(client, flags.resource, "kek") } : brokerKeySource(client, flags.resource, "key");
 }
 

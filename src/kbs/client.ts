@@ -1,5 +1,6 @@
 import { exportJWK, flattenedDecrypt, type FlattenedJWE, generateKeyPair } from "jose";
 import type { Attester } from "../attest/attester.js";
+import { readUntrusted } from "../util/untrusted-file.js";
 import { KbsRefused, KbsUnavailable } from "./errors.js";
 import { exchange, type HttpResponse } from "./http.js";
 import { DEFAULT_HASH_ALGORITHM, HASH_ALGORITHMS, type HashAlgorithm, KBS_PREFIX, KBS_PROTOCOL_VERSION, parseResourcePath, runtimeDataDigest, SESSION_COOKIE, type TeePubKey } from "./protocol.js";
@@ -15,6 +16,8 @@ export interface KbsClientOptions {
   attester: Attester;
   /** PEM certificate(s) to trust for the broker's TLS (default: the system's roots). */
   ca?: Buffer;
+  /** The same, as a file read (through the untrusted-file reader) when the key is fetched. */
+  caFile?: string;
   timeoutMs?: number;
 }
 
@@ -27,7 +30,8 @@ export async function fetchResource(options: KbsClientOptions, resourcePath: str
     throw new KbsUnavailable(`not a URL: ${JSON.stringify(options.url.slice(0, 200))}`);
   }
   const at = (path: string) => new URL(`${base.pathname.replace(/\/$/, "")}${KBS_PREFIX}/${path}`, base);
-  const http = { ca: options.ca, timeoutMs: options.timeoutMs };
+  const ca = options.ca ?? (options.caFile === undefined ? undefined : await readUntrusted(options.caFile, "certificate"));
+  const http = { ca, timeoutMs: options.timeoutMs };
 
   // The private key never leaves this function's memory; it is not extractable.
   const { publicKey, privateKey } = await generateKeyPair("ECDH-ES+A256KW", { crv: "P-256" });

@@ -1,11 +1,11 @@
 import { join, resolve } from "node:path";
 import { stat } from "node:fs/promises";
-import { readSmallFile } from "../attest/files.js";
+import { FILE_LIMITS, readUntrusted } from "../util/untrusted-file.js";
 import { KbsConfigInvalid } from "./errors.js";
 import { parseResourcePath } from "./protocol.js";
 
 /** Resources as files `<dir>/<repository>/<type>/<tag>` (Trustee's local-fs backend layout), read on each request. */
-export const MAX_RESOURCE_BYTES = 64 * 1024;
+export const MAX_RESOURCE_BYTES = FILE_LIMITS.resource;
 
 export class ResourceStore {
   readonly dir: string;
@@ -25,7 +25,7 @@ export class ResourceStore {
     const p = parseResourcePath(path);
     if (!p) return undefined;
     try {
-      return await readSmallFile(join(this.dir, p.repository, p.type, p.tag), MAX_RESOURCE_BYTES, "resource");
+      return await readUntrusted(join(this.dir, p.repository, p.type, p.tag), "resource");
     } catch {
       return undefined;
     }

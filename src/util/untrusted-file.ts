@@ -11,7 +11,22 @@ import { FileTooLarge, IoError, NotRegularFile } from "../errors.js";
  * than that limit.
  */
 
-export type FileKind = "model" | "external-data" | "npy" | "image" | "labels" | "plan" | "key" | "checkpoint" | "bundle" | "protected-file";
+export type FileKind =
+  | "model"
+  | "external-data"
+  | "npy"
+  | "image"
+  | "labels"
+  | "plan"
+  | "key"
+  | "checkpoint"
+  | "bundle"
+  | "protected-file"
+  | "quote"
+  | "collateral"
+  | "policy"
+  | "certificate"
+  | "resource";
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -36,6 +51,16 @@ export const FILE_LIMITS: Readonly<Record<FileKind, number>> = {
   bundle: 64 * GiB,
   /** Gramine protected files, and the plain files pf encrypt takes; both are streamed. */
   "protected-file": 64 * GiB,
+  /** An SGX quote is a few KiB; 64 KiB leaves room for any certification data (attest/dcap/quote.ts). */
+  quote: 64 * 1024,
+  /** PCS collateral: TCB info, QE identity, CRLs and their chains as JSON. */
+  collateral: MiB,
+  /** An attestation policy (JSON). */
+  policy: 64 * 1024,
+  /** A PEM certificate bundle (a key broker's CA). */
+  certificate: MiB,
+  /** A key broker resource: a key or a KEK, far below this. */
+  resource: 64 * 1024,
 };
 
 const KIND_NAMES: Record<FileKind, string> = {
@@ -49,6 +74,11 @@ const KIND_NAMES: Record<FileKind, string> = {
   checkpoint: "checkpoint",
   bundle: "bundle file",
   "protected-file": "file",
+  quote: "quote",
+  collateral: "collateral",
+  policy: "policy",
+  certificate: "certificate",
+  resource: "resource",
 };
 
 export interface UntrustedFile {

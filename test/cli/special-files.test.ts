@@ -47,6 +47,14 @@ test("a FIFO with no writer, as the model, the .npy input, the image or the labe
   expectCliFailure(["inspect", p("parts")], "ERR_NOT_REGULAR_FILE");
 });
 
+test("a FIFO as a quote, collateral, policy or broker CA is refused like any other file", () => {
+  const quote = join(fixturesDir, "dcap", "automata_quotev3.dat");
+  expectCliFailure(["attest", "verify", fifo], "ERR_NOT_REGULAR_FILE");
+  expectCliFailure(["attest", "verify", quote, "--collateral", fifo], "ERR_NOT_REGULAR_FILE");
+  expectCliFailure(["attest", "verify", quote, "--policy", fifo], "ERR_NOT_REGULAR_FILE");
+  expectCliFailure(["kbs", "serve", "--policy", fifo, "--resources", dir.path], "ERR_NOT_REGULAR_FILE");
+});
+
 test("/dev/zero is refused at once, in bounded memory", () => {
   for (const args of [["inspect", "/dev/zero"], ["run", model, "--input", "/dev/zero", "--output", out], ["infer", model, "--image", "/dev/zero"]]) {
     const r = runCli(args, { env: { MSPLIT_REPORT_RUSAGE: "1" } });

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { AttestationRefused, appraiseQuote, MAX_QUOTE_BYTES, parseCollateral, parsePolicy, readSmallFile, type Appraisal } from "../../attest/index.js";
+import { readUntrusted } from "../../util/untrusted-file.js";
+import { AttestationRefused, appraiseQuote, parseCollateral, parsePolicy, type Appraisal } from "../../attest/index.js";
 import { UsageError } from "../../errors.js";
 import { printJson } from "../output.js";
 
@@ -15,9 +16,9 @@ export function register(program: Command): void {
     .option("--json", "print the report as JSON on stdout")
     .action(async (quotePath: string, opts: { collateral?: string; policy?: string; now?: string; json?: boolean }) => {
       const now = parseNow(opts.now);
-      const quote = await readSmallFile(quotePath, MAX_QUOTE_BYTES, "quote");
-      const collateral = opts.collateral ? parseCollateral(await readSmallFile(opts.collateral, 1 << 20, "collateral"), opts.collateral) : undefined;
-      const policy = opts.policy ? parsePolicy(await readSmallFile(opts.policy, 1 << 16, "policy"), opts.policy) : undefined;
+      const quote = await readUntrusted(quotePath, "quote");
+      const collateral = opts.collateral ? parseCollateral(await readUntrusted(opts.collateral, "collateral"), opts.collateral) : undefined;
+      const policy = opts.policy ? parsePolicy(await readUntrusted(opts.policy, "policy"), opts.policy) : undefined;
       const a = appraiseQuote(quote, { now, collateral, policy });
       if (opts.json) printJson(toJson(a, now));
       else process.stdout.write(formatAppraisal(a, now));

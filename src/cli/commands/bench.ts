@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { readUntrusted } from "../../util/untrusted-file.js";
 import { Option } from "commander";
 import { coldStart } from "../../bench/cold.js";
 import { benchKbs } from "../../bench/kbs.js";
@@ -7,7 +8,7 @@ import { warmInference } from "../../bench/warm.js";
 import { readInputSpecs } from "../../bench/inputs.js";
 import { measureInference } from "../../bench/measure.js";
 import { RESULT_MARK } from "../../bench/child.js";
-import { parseCollateral, readSmallFile, MAX_QUOTE_BYTES } from "../../attest/index.js";
+import { parseCollateral } from "../../attest/index.js";
 import { parseNow } from "./attest.js";
 import { parseShapes } from "../../runtime/feeds.js";
 import { benchDecrypt } from "../../seal/bench.js";
@@ -47,8 +48,8 @@ export function register(program: Command): void {
     .option("--now <iso>", "... at this time")
     .option("--json", "print one JSON object on stdout")
     .action(async (opts: { flows: number; concurrency: number; quote?: string; collateral?: string; now?: string; json?: boolean }) => {
-      const quote = opts.quote ? await readSmallFile(opts.quote, MAX_QUOTE_BYTES, "quote") : undefined;
-      const collateral = opts.collateral ? parseCollateral(await readSmallFile(opts.collateral, 1 << 20, "collateral")) : undefined;
+      const quote = opts.quote ? await readUntrusted(opts.quote, "quote") : undefined;
+      const collateral = opts.collateral ? parseCollateral(await readUntrusted(opts.collateral, "collateral")) : undefined;
       const r = await benchKbs({ flows: opts.flows, concurrency: opts.concurrency, quote, collateral, now: parseNow(opts.now) });
       if (opts.json) return printJson(r);
       info(`${r.flows} flows at ${r.concurrency} concurrent clients: ${r.errors} errors, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ${r.flows_per_s} flows/s${r.quote_verify_ms === undefined ? "" : `; SGX quote verification ${r.quote_verify_ms} ms`}`);

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { readUntrusted } from "../../util/untrusted-file.js";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { Option } from "commander";
-import { parseCollateral, parsePolicy, readSmallFile } from "../../attest/index.js";
+import { parseCollateral, parsePolicy } from "../../attest/index.js";
 import { createKbsServer, KbsConfigInvalid, publishKeyRelease, ResourceStore } from "../../kbs/index.js";
 import { info } from "../output.js";
 import { parseIntArg } from "../options.js";
@@ -26,10 +26,10 @@ export function register(program: Command): void {
     .option("--insecure-allow-sample", "ALSO ACCEPT UNSIGNED SAMPLE EVIDENCE: anyone can get the keys. Tests and demos only")
     .action(async (opts: { policy: string; resources: string; port: number; host: string; tlsCert?: string; tlsKey?: string; collateral?: string[]; sessionTimeout: number; rateLimit: number; now?: string; insecureAllowSample?: boolean }) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new KbsConfigInvalid("--tls-cert and --tls-key go together");
-      const policy = parsePolicy(await readSmallFile(opts.policy, 1 << 16, "policy"), opts.policy);
-      const collateral = await Promise.all((opts.collateral ?? []).map(async (f) => parseCollateral(await readSmallFile(f, 1 << 20, "collateral"), f)));
+      const policy = parsePolicy(await readUntrusted(opts.policy, "policy"), opts.policy);
+      const collateral = await Promise.all((opts.collateral ?? []).map(async (f) => parseCollateral(await readUntrusted(f, "collateral"), f)));
       const resources = await ResourceStore.open(opts.resources);
-      const https = opts.tlsCert && opts.tlsKey ? { cert: await readFile(opts.tlsCert), key: await readFile(opts.tlsKey) } : undefined;
+      const https = opts.tlsCert && opts.tlsKey ? { cert: await readUntrusted(opts.tlsCert, "certificate"), key: await readUntrusted(opts.tlsKey, "certificate") } : undefined;
       const offset = opts.now ? parseNow(opts.now).getTime() - Date.now() : 0;
       if (opts.insecureAllowSample) {
         info("msplit kbs: ******************************************************************");
