@@ -49,7 +49,7 @@ test("attest verify: bad input gets one line and a stable code", () => {
   expectCliFailure(["attest", "verify", join(tmp.path, "missing.dat")], "ERR_IO");
   const fifo = join(tmp.path, "fifo");
   execFileSync("mkfifo", [fifo]);
-  expectCliFailure(["attest", "verify", fifo], "ERR_IO");
+  expectCliFailure(["attest", "verify", fifo], "ERR_NOT_REGULAR_FILE");
   expectCliFailure(["attest", "verify", dcap("phala_sgx_quote.dat"), "--now", "yesterday"], "ERR_USAGE", { exit: 2 });
   const badPolicy = join(tmp.path, "bad-policy.json");
   writeFileSync(badPolicy, JSON.stringify({ version: 1 }));

@@ -114,7 +114,8 @@ export async function rejectsWith(p: Promise<unknown>, code: string, message?: R
 
 /**
  * Runs the CLI and expects a failure: exit status `exit`, exactly one `msplit: <code>: ...` line
- * on stderr (`code` may be a pattern), no stack trace, and none of `outputs` left behind.
+ * on stderr (`code` may be a pattern; with MSPLIT_ENCLAVE=1, `msplit: <code>` alone), no stack
+ * trace, and none of `outputs` left behind.
  */
 export function expectCliFailure(
   args: readonly string[],
@@ -127,7 +128,9 @@ export function expectCliFailure(
   const lines = r.stderr.trim().split("\n");
   assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
   const pattern = typeof code === "string" ? code : code.source;
-  assert.match(lines[0]!, new RegExp(`^msplit: (${pattern}): \\S`));
+  // Inside an enclave the host reads stderr: the line is the code alone.
+  const enclave = options.env?.MSPLIT_ENCLAVE === "1";
+  assert.match(lines[0]!, new RegExp(enclave ? `^msplit: (${pattern})$` : `^msplit: (${pattern}): \\S`));
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   for (const o of outputs) assert.ok(!existsSync(o), `${o} was left behind`);
   return r;
