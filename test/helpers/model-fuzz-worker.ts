@@ -14,11 +14,11 @@ const job = JSON.parse(readFileSync(jobFile, "utf8")) as WorkerJob;
 // What msplit writes to stderr from JavaScript is captured here; native code writes to fd 2 directly,
 // which the driver reads.
 let captured = "";
-process.stderr.write = ((chunk: string | Uint8Array) => {
+process.stderr.write = (chunk: string | Uint8Array) => {
   captured += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
   return true;
-}) as typeof process.stderr.write;
-process.stdout.write = (() => true) as typeof process.stdout.write;
+};
+process.stdout.write = () => true;
 
 async function runCommand(args: string[], outputs: string[]): Promise<CommandOutcome> {
   captured = "";
