@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   "ERR_IMAGE_INVALID",
   "ERR_ZOO_UNKNOWN_MODEL",
   "ERR_IO",
+  "ERR_NOT_REGULAR_FILE",
+  "ERR_FILE_TOO_LARGE",
   "ERR_RUNTIME",
   "ERR_OUTPUT_EXISTS",
   "ERR_VERIFY_MISMATCH",
@@ -41,6 +43,8 @@ export const ERROR_CODES = [
   "ERR_UNSEALED_MODEL",
   "ERR_UNSEALED_PARTS",
   "ERR_BUNDLE_NO_HEADER",
+  "ERR_LABELS_INVALID",
+  "ERR_LABELS_MISMATCH",
   "ERR_PF_INVALID_HEADER",
   "ERR_PF_INVALID_VERSION",
   "ERR_PF_KEY_MISMATCH",
@@ -134,12 +138,12 @@ export class IoError extends MsplitError {
 
 /** A FIFO, device, socket, directory or symlink chain where msplit reads a regular file. */
 export class NotRegularFile extends MsplitError {
-  static override code = "ERR_NOT_REGULAR_FILE";
+  static override code = "ERR_NOT_REGULAR_FILE" as const;
 }
 
 /** A file larger than msplit reads for its kind (util/untrusted-file.ts). */
 export class FileTooLarge extends MsplitError {
-  static override code = "ERR_FILE_TOO_LARGE";
+  static override code = "ERR_FILE_TOO_LARGE" as const;
 }
 
 /** The inference engine refused a model or failed while running it. */

@@ -19,6 +19,8 @@ export {
   ImageInvalid,
   ZooUnknownModel,
   IoError,
+  NotRegularFile,
+  FileTooLarge,
   RuntimeFailure,
   OutputExists,
   VerifyMismatch,
@@ -45,7 +47,7 @@ export { Pipeline, type Feeds, type PartFormat, type PartProvider, type PartSour
 export { checkChain, signatureOfModel, type ChainLayout, type PartSignature } from "./runtime/assemble.js";
 export { openPipeline, readSources, type LoadedSources } from "./runtime/load.js";
 export { admitSource, pathKind, type PathKind, type SourcePolicy } from "./runtime/admit.js";
-export { BundleHeaderMissing, UnsealedModel, UnsealedParts } from "./runtime/errors.js";
+export { BundleHeaderMissing, LabelsInvalid, LabelsMismatch, UnsealedModel, UnsealedParts } from "./runtime/errors.js";
 export { concreteShapes, randomFeeds, readFeeds, seededInput, writeOutputs, type TensorSpec } from "./runtime/feeds.js";
 export { verifyParts, type VerifyOptions, type VerifyReport } from "./runtime/verify.js";
 export { describeModel, describeParts, type ModelDescription, type PartsDescription, type TensorDescription } from "./runtime/describe.js";

@@ -5,7 +5,7 @@ import { analyzeGraph } from "./graph.js";
 import { lazyPayload } from "./payload.js";
 import { DataType, DataLocation, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from "./proto.js";
 import { inferTypes } from "./shapes.js";
-import { normAxis, windowShape } from "./shape-math.js";
+import { lit, normAxis, windowShape } from "./shape-math.js";
 import type { Dim, TensorType } from "./types.js";
 
 /**
@@ -260,11 +260,13 @@ function spatialAttrs(n: NodeProto, i: number, x: Dim[], kernelRank: number): vo
 
 /** Every output size at least 1: a window larger than its padded input is what crashed onnxruntime. */
 function checkWindows(n: NodeProto, i: number, x: Dim[], kernel: number[], channelsOut: Dim): void {
-  const out = windowShape(n, x, kernel, channelsOut);
+  // Only known sizes can be checked: symbolic dims take no part.
+  const known = (d: Dim) => (typeof d === "number" ? lit(d) : null);
+  const out = windowShape(n, x.map(known), kernel, known(channelsOut));
   const pads = attrInts(n, "pads") ?? [];
   const dil = attrInts(n, "dilations") ?? [];
   out.slice(2).forEach((d, k) => {
-    if (typeof d === "number" && d < 1) {
+    if (d !== null && d.isConstant() && d.value! < 1) {
       const ek = (kernel[k]! - 1) * (dil[k] ?? 1) + 1;
       fail(n, i, "kernel_shape", `makes an empty output on axis ${k + 2}: a window of ${ek} over an input of ${x[k + 2]} padded by ${(pads[k] ?? 0) + (pads[k + kernel.length] ?? 0)}`);
     }

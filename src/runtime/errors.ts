@@ -23,10 +23,10 @@ export class BundleHeaderMissing extends MsplitError {
 
 /** A labels file that is not one label per line (empty lines, control characters). */
 export class LabelsInvalid extends MsplitError {
-  static override code = "ERR_LABELS_INVALID";
+  static override code = "ERR_LABELS_INVALID" as const;
 }
 
 /** A labels file whose line count is not the model's number of classes. */
 export class LabelsMismatch extends MsplitError {
-  static override code = "ERR_LABELS_MISMATCH";
+  static override code = "ERR_LABELS_MISMATCH" as const;
 }
