@@ -75,7 +75,8 @@ test("onnxruntime's own logger is silent by default; --verbose shows it", () => 
   const quiet = runCli(["run", p("warns.onnx"), "--input", npy, "--output", p("q.npy")]);
   assert.equal(quiet.status, 0, quiet.stderr);
   assert.doesNotMatch(quiet.stderr, /onnxruntime/);
-  assert.equal(quiet.stderr.trim().split("\n").length, 1, quiet.stderr);
+  // Only msplit's own report: what it wrote, and how it ran.
+  assert.ok(quiet.stderr.trim().split("\n").every((l) => /^(wrote |\()/.test(l)), quiet.stderr);
   const loud = runCli(["--verbose", "run", p("warns.onnx"), "--input", npy, "--output", p("v.npy")]);
   assert.equal(loud.status, 0, loud.stderr);
   assert.match(loud.stderr, /\[W:onnxruntime:.*unused_weight/);
