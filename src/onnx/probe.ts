@@ -26,11 +26,15 @@ export async function measureTypes(
 ): Promise<(Map<string, MeasuredType> | Error)[]> {
   if (names.length === 0) return inputShapes.map(() => new Map());
   const src = graph.model;
+  // The file's value_info and output shapes are left out: exporters write stale or specialised
+  // ones, which onnxruntime would take into its own inference and warn about at every other size.
+  const untyped = (name: string) => create(ValueInfoProtoSchema, { name });
   const probeModel = create(ModelProtoSchema, {
     ...src,
     graph: {
       ...src.graph!,
-      output: [...src.graph!.output, ...names.filter((n) => !graph.outputs.includes(n)).map((name) => create(ValueInfoProtoSchema, { name }))],
+      valueInfo: [],
+      output: [...graph.outputs, ...names.filter((n) => !graph.outputs.includes(n))].map(untyped),
     },
   });
   let session: ort.InferenceSession;

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { attr, GraphBuilder } from "../../src/onnx/builder.js";
+import { encodeModel } from "../../src/onnx/codec.js";
+import { create, DataType, OperatorSetIdProtoSchema } from "../../src/onnx/proto.js";
+import { valueInfo } from "../../src/onnx/types.js";
 import { encodeNpy, parseNpy } from "../../src/runtime/npy.js";
 import { fixturesDir, runCli, tempDir } from "../helpers/index.js";
 
@@ -95,4 +99,24 @@ test("verify compares every output (integers and bools exactly) on random inputs
   const unsized = runCli(["verify", model, parts]);
   assert.equal(unsized.status, 2);
   assert.match(unsized.stderr, /^msplit: ERR_USAGE: cannot choose sizes for 'image' \[batch, 3, height, width\]: height, width: give --shape/);
+});
+
+test("split measures a tensor no rule derives despite a stale value_info, and onnxruntime does not warn on the terminal", () => {
+  const b = new GraphBuilder("stale");
+  const x = b.input("x", DataType.FLOAT, ["N", 4, "H", "W"]);
+  const g = b.node("Gelu", [b.op("Relu", [x])], [], { domain: "com.microsoft", outputs: ["g"] })[0]!;
+  const pooled = b.op("MaxPool", [g], [attr.ints("kernel_shape", [2, 2]), attr.ints("strides", [2, 2])]);
+  b.output(b.op("Relu", [pooled], [], "out"), DataType.FLOAT, [1, 4, 1, 1]);
+  const m = b.build();
+  m.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: "com.microsoft", version: 1n }));
+  // What an exporter that traced one input size writes: the map declared at its pooled size.
+  m.graph!.valueInfo.push(valueInfo("g", DataType.FLOAT, [1, 4, 1, 1]));
+  const file = join(dir.path, "stale.onnx");
+  writeFileSync(file, encodeModel(m));
+  const s = runCli(["split", file, "--parts", "2", "--cuts", "g", "--input-shape", "x=1,4,20,30", "-o", join(dir.path, "stale-parts")]);
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stderr, /measured 'g' with onnxruntime/);
+  assert.doesNotMatch(s.stderr, /\[[WE]:onnxruntime/, "onnxruntime's own log lines");
+  const plan = JSON.parse(readFileSync(join(dir.path, "stale-parts", "plan.json"), "utf8"));
+  assert.deepEqual(plan.cuts[0].live[0].shape, ["N", 4, "H", "W"]);
 });
