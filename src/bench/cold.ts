@@ -18,7 +18,7 @@ export async function coldStart(
   options: SourcePolicy & { mode?: PipelineMode; threads?: number; shapes?: Readonly<Record<string, readonly number[]>> } = {},
 ): Promise<ColdStartResult> {
   const t0 = performance.now();
-  const pipeline = await openPipeline(path, { mode: options.mode, key: options.key, requireSealed: options.requireSealed, intraOpThreads: options.threads ?? 1 });
+  const pipeline = await openPipeline(path, { mode: options.mode, key: options.key, requireSealed: options.requireSealed, wrapKey: options.wrapKey, intraOpThreads: options.threads ?? 1 });
   const t1 = performance.now();
   try {
     // Random inputs of the model's own signature: dtype and shape honoured, dynamic dims from

@@ -68,11 +68,12 @@ export function requireSealedOption(): Option {
 
 export interface SealedFlags {
   requireSealed?: boolean;
+  wrapKey?: string;
 }
 
 /** Unset unless given: the library then applies its default (on inside an enclave). */
-export function sealedPolicy(flags: SealedFlags): Pick<SourcePolicy, "requireSealed"> {
-  return flags.requireSealed ? { requireSealed: true } : {};
+export function sealedPolicy(flags: SealedFlags): Pick<SourcePolicy, "requireSealed" | "wrapKey"> {
+  return { ...(flags.requireSealed ? { requireSealed: true } : {}), ...(flags.wrapKey ? { wrapKey: flags.wrapKey } : {}) };
 }
 
 /** Key options: files only, never key text on the command line (it would show in `ps`). */
@@ -80,6 +81,7 @@ export function keyOptions(): Option[] {
   return [
     new Option("--key <file>", `key file (32 raw bytes; default: the file named by ${KEY_FILE_ENV})`),
     new Option("--kek <file>", "the key file is wrapped: unwrap it with this key-encryption key"),
+    new Option("--wrap-key <file>", "16-byte wrap key of a Gramine-PF bundle (the encrypted mount's key)"),
   ];
 }
 
@@ -102,6 +104,7 @@ export interface KeyFlags {
   attester?: "gramine" | "sample";
   attestationRoot?: string;
   kbsCa?: string;
+  wrapKey?: string;
 }
 
 export function keySource(flags: KeyFlags): KeySource | undefined {

@@ -5,9 +5,10 @@ import { HEADER_FILE, type KeySource } from "../seal/index.js";
 import { PLAN_FILE } from "../split/files.js";
 import { encryptedMount, ENCRYPTED_MOUNT_ENV, inEnclave } from "../util/enclave.js";
 import { BundleHeaderMissing, UnsealedModel, UnsealedParts } from "./errors.js";
+import { isPfBundle } from "./pf-bundle.js";
 
-/** What a path names: one model file, a directory of plain parts, or a sealed bundle. */
-export type PathKind = "model" | "parts" | "bundle";
+/** What a path names: one model file, a directory of plain parts, a sealed bundle, or a Gramine-PF bundle (pf-bundle.ts). */
+export type PathKind = "model" | "parts" | "bundle" | "gramine-pf";
 
 export async function pathKind(path: string): Promise<PathKind> {
   let st;
@@ -21,7 +22,7 @@ export async function pathKind(path: string): Promise<PathKind> {
     await stat(join(path, HEADER_FILE));
     return "bundle";
   } catch {
-    return "parts";
+    return (await isPfBundle(path)) ? "gramine-pf" : "parts";
   }
 }
 
@@ -33,6 +34,8 @@ export interface SourcePolicy {
    * (MSPLIT_ENCRYPTED_MOUNT). Default: on inside an enclave (util/enclave.ts), off elsewhere.
    */
   requireSealed?: boolean;
+  /** The 16-byte wrap key file of a Gramine-PF bundle; like `key`, it admits only encrypted input. */
+  wrapKey?: string;
 }
 
 /**
@@ -41,12 +44,12 @@ export interface SourcePolicy {
  */
 export async function admitSource(path: string, policy: SourcePolicy = {}): Promise<PathKind> {
   const kind = await pathKind(path);
-  const keyGiven = policy.key !== undefined;
+  const keyGiven = policy.key !== undefined || policy.wrapKey !== undefined;
   const sealedOnly = keyGiven || (policy.requireSealed ?? inEnclave());
-  if (kind === "bundle" || !sealedOnly) return kind;
+  if (kind === "bundle" || kind === "gramine-pf" || !sealedOnly) return kind;
   if (!keyGiven && (await underEncryptedMount(path))) return kind;
   const why = keyGiven
-    ? "a key was given, so only a sealed bundle is accepted (drop --key and MSPLIT_KEY_FILE to run plaintext)"
+    ? "a key was given, so only a sealed bundle is accepted (drop --key, --wrap-key and MSPLIT_KEY_FILE to run plaintext)"
     : `sealed input is required (--require-sealed, always on inside an enclave): only a sealed bundle, or parts under ${ENCRYPTED_MOUNT_ENV}, is accepted`;
   if (kind === "model") {
     await mustExist(path);

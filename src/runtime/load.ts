@@ -5,6 +5,8 @@ import type { SplitPlan } from "../split/plan.js";
 import { readUntrusted } from "../util/untrusted-file.js";
 import { admitSource, type PathKind, type SourcePolicy } from "./admit.js";
 import { openSealedParts, providerOf, streamingProviderOf } from "./bundle.js";
+import { openPfParts } from "./pf-bundle.js";
+import { loadWrapKey } from "../seal/gramine-pf/index.js";
 import { Pipeline, type PartSource, type PipelineMode, type PipelineOptions } from "./pipeline.js";
 
 export { pathKind, type PathKind } from "./admit.js";
@@ -22,7 +24,7 @@ export interface LoadedSources {
 export async function readSources(path: string, key?: KeySource, policy: Omit<SourcePolicy, "key"> = {}): Promise<LoadedSources> {
   const kind = await admitSource(path, { ...policy, key });
   if (kind === "bundle") {
-    const opened = await openSealedParts(path, requireKey(path, key));
+    const opened = await openSealedParts(path, requireKey(path, key, policy.wrapKey));
     try {
       const sources: PartSource[] = [];
       for (let i = 0; i < opened.bundle.partCount; i++) sources.push(await opened.load(i));
@@ -35,10 +37,21 @@ export async function readSources(path: string, key?: KeySource, policy: Omit<So
     const { plan, parts } = await readPartsDir(path);
     return { kind, sources: parts, plan };
   }
+  if (kind === "gramine-pf") {
+    if (!policy.wrapKey) throw new UsageError(`${path} is a Gramine-PF bundle: give its wrap key with --wrap-key <file>${key ? " (--key is for msplit bundles)" : ""}`);
+    const wrapKey = await loadWrapKey(policy.wrapKey);
+    try {
+      const { sources, plan } = await openPfParts(path, wrapKey);
+      return { kind, sources, plan };
+    } finally {
+      wrapKey.fill(0);
+    }
+  }
   return { kind, sources: [{ name: path, bytes: await readUntrusted(path, "model") }] };
 }
 
-function requireKey(path: string, key: KeySource | undefined): KeySource {
+function requireKey(path: string, key: KeySource | undefined, wrapKey?: string): KeySource {
+  if (!key && wrapKey) throw new UsageError(`${path} is an msplit sealed bundle: --wrap-key is for Gramine-PF bundles; give its key with --key <file>`);
   if (!key) throw new UsageError(`${path} is a sealed bundle: give its key with --key <file> (or MSPLIT_KEY_FILE)`);
   return key;
 }
@@ -56,7 +69,7 @@ export interface OpenOptions extends Omit<PipelineOptions, "mode">, SourcePolicy
 export async function openPipeline(path: string, options: OpenOptions = {}): Promise<Pipeline> {
   const kind = await admitSource(path, options);
   if (kind === "bundle") {
-    const opened = await openSealedParts(path, requireKey(path, options.key));
+    const opened = await openSealedParts(path, requireKey(path, options.key, options.wrapKey));
     const mode = options.mode ?? (opened.partFormat === "ort" ? "chained" : "resident");
     const plan = options.plan ?? opened.plan;
     // Parts are decrypted one at a time, each plaintext wiped once its session holds the model.

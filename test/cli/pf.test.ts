@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { expectCliFailure, runCli, tempDir } from "../helpers/index.js";
+import { expectCliFailure, fixturesDir, repoRoot, runCli, tempDir } from "../helpers/index.js";
 import { PF_DIR, pfPlaintext, sha256 } from "../seal/gramine-pf-helpers.js";
 
 /** `msplit pf`: gramine-sgx-pf-crypt's meaning of -i, -o and the embedded path; one-line errors. */
@@ -106,4 +106,27 @@ test("gen-key writes 16 private bytes and never overwrites", () => {
   assert.equal(readFileSync(join(cwd, "new.key")).byteLength, 16);
   assert.equal(statSync(join(cwd, "new.key")).mode & 0o777, 0o600);
   fails(["gen-key", "-w", "new.key"], "ERR_OUTPUT_EXISTS");
+});
+
+test("split --seal --container gramine-pf: verify and infer with the wrap key; the mount's plaintext view runs only under MSPLIT_ENCRYPTED_MOUNT in an enclave", () => {
+  const model = join(fixturesDir, "torch", "squeezenet1_1.onnx");
+  const image = join(repoRoot, "assets", "chelsea.jpg");
+  expectCliFailure(["split", model, "--parts", "3", "--seal", "--container", "gramine-pf", "-o", join(cwd, "nokey")], "ERR_USAGE", { exit: 2, outputs: [join(cwd, "nokey")] });
+  let r = runCli(["split", model, "--parts", "3", "--seal", "--container", "gramine-pf", "--wrap-key", "wk", "-o", "models/sq"], { cwd });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /uri = "file:models\/sq"/);
+  r = runCli(["verify", model, "models/sq", "--wrap-key", "wk"], { cwd });
+  assert.equal(r.status, 0, r.stderr);
+  r = runCli(["infer", "models/sq", "--wrap-key", "wk", "--image", image, "--json"], { cwd });
+  assert.equal(r.status, 0, r.stderr);
+  const top = JSON.parse(r.stdout).top;
+
+  // What Gramine's encrypted mount shows the enclave: the same files, decrypted at their paths.
+  r = pf(["decrypt", "-w", "wk", "-i", "models/sq", "-o", "view"]);
+  assert.equal(r.status, 0, r.stderr);
+  const enclave = { MSPLIT_ENCLAVE: "1", MSPLIT_ENCRYPTED_MOUNT: join(cwd, "view") };
+  r = runCli(["infer", "view", "--image", image, "--json"], { cwd, env: enclave });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).top, top);
+  expectCliFailure(["infer", "view", "--image", image], "ERR_UNSEALED_PARTS", { cwd, env: { MSPLIT_ENCLAVE: "1", MSPLIT_ENCRYPTED_MOUNT: undefined } });
 });

@@ -30,6 +30,12 @@ export function register(program: Command): void {
       textOut.write(text);
       return;
     }
+    if ((await pathKind(path)) === "gramine-pf" && !opts.wrapKey) {
+      const files = (await readdir(path)).length;
+      if (opts.json) return printJson({ path, sealed: true, container: "gramine-pf", files });
+      textOut.write(`${path}: a Gramine-PF bundle of ${files} protected files (plan.json and ${files - 1} parts under random names; give --wrap-key to see them)`);
+      return;
+    }
     const { kind, sources, plan } = await readSources(path, key, sealedPolicy(opts));
     const w = textOut;
     if (kind === "model") {
@@ -49,7 +55,7 @@ export function register(program: Command): void {
       for (const u of d.unknownShapes) w.write(`  shape not derived: '${u.tensor}' (${u.node}: ${u.reason})\n`);
       return;
     }
-    const d = describeParts(sources, plan, kind === "bundle");
+    const d = describeParts(sources, plan, kind === "bundle" || kind === "gramine-pf");
     if (opts.json) return printJson({ path, parts: d.parts, plan: d.plan });
     w.write(`${path}: ${d.parts.length} parts${plan ? ` of ${plan.model.name}, balanced by ${plan.balance}` : ""}; inputs ${d.inputs.join(", ")}; outputs ${d.outputs.join(", ")}\n`);
     for (const p of d.parts) {

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { loadModel } from "../../onnx/codec.js";
+import { encodeModel, loadModel } from "../../onnx/codec.js";
 import { loadModelLazy } from "../../onnx/lazy.js";
 import { parseShapes } from "../../runtime/feeds.js";
 import { splitAndSeal } from "../../runtime/split-seal.js";
@@ -10,8 +10,8 @@ import { assertAbsentOrEmpty } from "../../util/staging.js";
 import { formatSizes } from "../../split/sizes.js";
 import { type Balance, DEFAULT_PARTS, split, type SplitResult } from "../../split/split.js";
 import { info } from "../output.js";
-import { type KeyFlags, keyOptions, parseIntArg, parseNumberArg, requireKeySource } from "../options.js";
-import { partFormatOption } from "./seal.js";
+import { keyOptions, parseIntArg, parseNumberArg, requireKeySource } from "../options.js";
+import { checkContainerFlags, type ContainerFlags, containerOptions, partFormatOption, sealWithFlags } from "./seal.js";
 import { type Progress, progressBar } from "../progress.js";
 
 export function register(program: Command): void {
@@ -29,14 +29,15 @@ export function register(program: Command): void {
     .option("--seal", "seal the parts into an encrypted bundle at once (plain parts never touch the disk)")
     .addOption(partFormatOption())
     .requiredOption("-o, --output <dir>", "directory for the parts and plan.json, or the bundle (must not exist or be empty)");
-  for (const o of keyOptions()) cmd.addOption(o);
-  type Flags = KeyFlags & { parts?: number; slack: number; balance: Balance; cuts?: string; output: string; maxPartMib?: number; maxPartMb?: number; inputShape: string[]; seal?: boolean; partFormat: "onnx" | "ort" };
+  for (const o of [...keyOptions(), ...containerOptions()]) cmd.addOption(o);
+  type Flags = ContainerFlags & { parts?: number; slack: number; balance: Balance; cuts?: string; output: string; maxPartMib?: number; maxPartMb?: number; inputShape: string[]; seal?: boolean };
   cmd.action(async (modelPath: string, opts: Flags) => {
       const cuts = opts.cuts?.split(",").map((s) => s.trim()).filter((s) => s !== "");
       const maxPartMib = opts.maxPartMib ?? opts.maxPartMb;
       if (maxPartMib !== undefined && !(maxPartMib > 0)) throw new UsageError("--max-part-mib must be a positive number");
-      const keySource = opts.seal ? requireKeySource(opts) : undefined;
-      if (!opts.seal && (opts.key || opts.kek)) throw new UsageError("--key is used with --seal");
+      if (opts.seal) checkContainerFlags(opts);
+      else if (opts.key || opts.kek || opts.wrapKey) throw new UsageError("--key and --wrap-key are used with --seal");
+      const keySource = opts.seal && opts.container === "msplit" ? requireKeySource(opts) : undefined;
       await assertAbsentOrEmpty(opts.output);
       const maxPartBytes = maxPartMib === undefined ? undefined : Math.floor(maxPartMib * 2 ** 20);
       // Slicing large layers needs their weights in memory; otherwise they stay in the file and
@@ -70,6 +71,12 @@ export function register(program: Command): void {
       }
       const result = await split(model, options);
       report(result);
+      if (opts.seal) {
+        // Gramine protected files: the plain parts exist only in memory here too.
+        const sources = result.parts.map((p, i) => ({ name: result.plan.parts[i]!.file, bytes: encodeModel(p) }));
+        await sealWithFlags(opts.output, sources, result.plan, opts);
+        return;
+      }
       const bar = progressBar("writing parts", result.parts.length);
       try {
         await writeSplit(opts.output, result, (i) => bar.tick(i + 1));
