@@ -16,8 +16,14 @@ import { type PfSink, sealProtectedFile } from "./seal.js";
 const READ_PIECE = 1 << 20;
 
 /** Opens a file to read, refusing FIFOs, devices and directories before any read can block. */
-export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number }> {
-  return openUntrusted(path, "protected-file");
+export async function openRegularFile(path: string): Promise<{ fh: FileHandle; size: number; mode: number }> {
+  const { fh, size } = await openUntrusted(path, "protected-file");
+  try {
+    return { fh, size, mode: (await fh.stat()).mode & 0o777 };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
 }
 
 export function filePfSource(fh: FileHandle, length: number): PfSource {
@@ -81,14 +87,17 @@ export interface PfEncryptFileOptions {
   overwrite?: boolean;
 }
 
-/** Encrypts one plain file into a protected file at `output`. */
+/**
+ * Encrypts one plain file into a protected file at `output`, with the input's permissions (at most
+ * 0644): a private key file stays private, which msplit's key loader checks inside the enclave too.
+ */
 export async function pfEncryptFile(input: string, output: string, wrapKey: Uint8Array, options: PfEncryptFileOptions = {}): Promise<PfFileResult> {
-  const { fh, size } = await openRegularFile(input);
+  const { fh, size, mode } = await openRegularFile(input);
   try {
     const layout = await createFileAtomic(
       output,
       (out) => sealProtectedFile(fileChunks(fh, size), size, wrapKey, filePfSink(out), { path: options.path ?? output, version: options.version }),
-      { mode: 0o644, overwrite: options.overwrite ?? false },
+      { mode: mode & 0o644, overwrite: options.overwrite ?? false },
     );
     return { input, output, size, ...layout };
   } finally {
