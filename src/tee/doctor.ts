@@ -148,9 +148,10 @@ function findTool(name: string, searchPath: string): Tool {
     } catch {
       continue;
     }
+    // Only a successful --version counts: tools without the flag print their usage and fail.
     const r = spawnSync(p, ["--version"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "pipe"] });
     const first = `${r.stdout ?? ""}\n${r.stderr ?? ""}`.split("\n").map((l) => l.trim()).find((l) => l !== "");
-    return { name, path: p, version: first?.slice(0, 120) };
+    return r.status === 0 && first ? { name, path: p, version: first.slice(0, 120) } : { name, path: p };
   }
   return { name };
 }

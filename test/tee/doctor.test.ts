@@ -29,6 +29,9 @@ before(async () => {
     writeFileSync(join(bin, tool!), `#!/bin/sh\necho "${version}"\n`);
     chmodSync(join(bin, tool!), 0o755);
   }
+  // A tool without --version prints its usage and fails: no version is reported for it.
+  writeFileSync(join(bin, "gramine-sgx-pf-crypt"), "#!/bin/sh\necho 'Unknown option: ?' >&2\nexit 255\n");
+  chmodSync(join(bin, "gramine-sgx-pf-crypt"), 0o755);
 });
 after(() => {
   aesm.close();
@@ -41,6 +44,7 @@ test("an SGX machine with FLC, AESM, DCAP and Gramine: every Gramine mode is ava
   assert.equal(r.sgx.find((p) => p.what === "EPC size")!.detail, "256 MiB");
   assert.ok(r.services.every((p) => p.ok), JSON.stringify(r.services));
   assert.equal(r.tools.find((t) => t.name === "gramine-sgx")!.version, "Gramine 1.9");
+  assert.deepEqual(r.tools.find((t) => t.name === "gramine-sgx-pf-crypt"), { name: "gramine-sgx-pf-crypt", path: join(bin, "gramine-sgx-pf-crypt") });
   const mode = (m: string) => r.modes.find((x) => x.mode.startsWith(m))!;
   assert.ok(mode("gramine-sgx").ok);
   assert.ok(mode("remote attestation").ok);
