@@ -36,17 +36,19 @@ export function msplitAppFiles(root: string): string[] {
 interface PackageJson {
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 
 /**
- * Every installed package reachable from the root's dependencies (optional ones when installed),
- * resolved as Node resolves them: node_modules of the requiring package, then its parents.
+ * Every installed package reachable from the root's dependencies (optional and peer ones when
+ * installed: npm installs peers, and pkijs imports its peer asn1js), resolved as Node resolves
+ * them: node_modules of the requiring package, then its parents.
  */
 export function productionPackages(root: string): string[] {
   const found = new Set<string>();
   const visit = (from: string): void => {
     const pkg = JSON.parse(readFileSync(join(from, "package.json"), "utf8")) as PackageJson;
-    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies })) {
       const dir = resolvePackage(root, from, name);
       if (!dir || found.has(dir)) continue;
       found.add(dir);
@@ -91,6 +93,12 @@ function packageEntries(root: string, pkg: string): string[] {
  * configuration and the CA bundle (Debian's node reads both). Listed when present here.
  */
 export const NODE_HOST_FILES = ["/etc/ssl/openssl.cnf", "/etc/ssl/certs/ca-certificates.crt"];
+
+/**
+ * What glibc's resolver reads besides /etc/resolv.conf, which Gramine itself provides with
+ * sys.enable_extra_runtime_domain_names_conf: needed only when the enclave must reach a key server.
+ */
+export const NETWORK_HOST_FILES = ["/etc/nsswitch.conf", "/etc/hosts", "/etc/host.conf", "/etc/gai.conf"];
 
 export function presentHostFiles(candidates: readonly string[] = NODE_HOST_FILES): string[] {
   return candidates.filter((f) => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse as parseToml } from "smol-toml";
@@ -50,7 +50,7 @@ interface Manifest {
 }
 
 function generate(args: string[]): { template: string; manifest: Manifest; makefile: string } {
-  const r = runCli(["gramine", "manifest", ...args, "-o", "msplit.manifest.template", "--force"], { cwd: run });
+  const r = runCli(["gramine", "manifest", "-o", "msplit.manifest.template", "--force", ...args], { cwd: run });
   assert.equal(r.status, 0, r.stderr);
   const template = readFileSync(join(run, "msplit.manifest.template"), "utf8");
   const manifest = parseToml(render(template)) as unknown as Manifest;
@@ -137,6 +137,16 @@ describe("app mode", () => {
   });
 });
 
+test("app mode with the key broker: its arguments are fixed in argv, no key mount, names resolved inside", () => {
+  const { manifest } = generate(["models/sealed", "--mode", "app", "--", "--kbs", "https://kbs.example:8443", "--resource", "default/msplit/sq"]);
+  checkAgainstSchema(manifest);
+  assert.deepEqual(manifest.loader.argv.slice(-4), ["--kbs", "https://kbs.example:8443", "--resource", "default/msplit/sq"]);
+  assert.ok(!manifest.loader.argv.includes("--key"));
+  assert.equal(manifest.fs.mounts.find((x) => x.path === "/msplit/secrets"), undefined);
+  assert.equal((manifest as unknown as { sys: Record<string, unknown> }).sys.enable_extra_runtime_domain_names_conf, true);
+  if (existsSync("/etc/nsswitch.conf")) assert.ok(manifest.sgx.trusted_files.includes("file:/etc/nsswitch.conf"), "the resolver's configuration is trusted");
+});
+
 test("mode and bundle must agree; existing outputs are kept", () => {
   let r = runCli(["gramine", "manifest", "models/sealed", "--mode", "pf", "-o", "x.manifest.template"], { cwd: run });
   assert.equal(r.status, 2);
@@ -166,6 +176,7 @@ const ABSENT_IN_GRAMINE: [RegExp, string][] = [
   [/^\/proc\/self\/cgroup$|^\/sys\/fs\/cgroup\//, "libuv's cgroup memory-limit probe: no limit known"],
   [/^\/proc\/sys\/vm\/overcommit_memory$/, "V8's overcommit probe: assumes the default"],
   [/^\/sys\/bus\/pci\/devices(\/|$)/, "onnxruntime's accelerator discovery: no PCI devices, CPU provider only"],
+  [/^\/etc\/(resolv\.conf|nsswitch\.conf|hosts|host\.conf|gai\.conf)$/, "Node's resolver set-up at start: no name is resolved without a key server (with one, the manifest trusts them and Gramine provides resolv.conf)"],
 ];
 
 function coverage(m: Manifest, hostView: Record<string, string>): void {

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { msplitAppFiles, msplitRoot, presentHostFiles } from "../app-files.js";
+import { msplitAppFiles, msplitRoot, NETWORK_HOST_FILES, presentHostFiles } from "../app-files.js";
 import { bundleFacts } from "../bundle-facts.js";
 import { gramineMakefile } from "./makefile.js";
 import { gramineManifest, type GramineManifest, type GramineManifestOptions } from "./manifest.js";
@@ -25,6 +25,7 @@ export async function gramineConfig(bundle: string, options: GramineConfigOption
     bundle,
     facts,
     hostFiles: [...presentHostFiles(), ...(options.trust ?? [])],
+    networkFiles: presentHostFiles(NETWORK_HOST_FILES),
     appFiles: msplitAppFiles(root),
   });
   const makefile = gramineMakefile({

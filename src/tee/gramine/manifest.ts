@@ -52,6 +52,8 @@ export interface GramineManifestOptions {
   inferArgs?: string[];
   /** Host files Node opens besides the library directories (NODE_HOST_FILES that exist). */
   hostFiles: string[];
+  /** Host files name resolution reads (NETWORK_HOST_FILES that exist), trusted when a key server must be reached. */
+  networkFiles?: string[];
   /** msplit's own files relative to its root (msplitAppFiles). */
   appFiles: string[];
   logLevel?: string;
@@ -87,7 +89,11 @@ export function gramineManifest(o: GramineManifestOptions): GramineManifest {
   const outputDir = hostPath(o.outputDir ?? "output", "output directory");
   const threads = o.threads ?? 2;
   const pipeline = o.pipeline ?? (o.mode === "pf" ? "resident" : "stream");
-  const appKey = o.mode === "app" && !o.inferArgs?.includes("--key") ? hostPath(o.appKey ?? "secrets/model.key", "key file") : undefined;
+  // The key broker (--kbs) or an explicit --key replaces the key file in an encrypted mount.
+  const brokered = o.inferArgs?.includes("--kbs") ?? false;
+  const appKey = o.mode === "app" && !brokered && !o.inferArgs?.includes("--key") ? hostPath(o.appKey ?? "secrets/model.key", "key file") : undefined;
+  const network = brokered || o.secretProvision !== undefined;
+  const hostFiles = [...o.hostFiles, ...(network ? (o.networkFiles ?? []) : [])];
   const size = enclaveSize(o.facts.bytes, pipeline);
   const maxThreads = appThreads(threads, pipeline, o.facts.parts) + GRAMINE_HELPER_THREADS + (o.secretProvision ? 1 : 0);
 
@@ -119,7 +125,7 @@ export function gramineManifest(o: GramineManifestOptions): GramineManifest {
     chroot("/usr{{ arch_libdir }}", "/usr{{ arch_libdir }}"),
     chroot("{{ node }}", "{{ node }}"),
     chroot("{{ msplit_root }}", "{{ msplit_root }}"),
-    ...o.hostFiles.map((f) => chroot(f, f)),
+    ...hostFiles.map((f) => chroot(f, f)),
     o.mode === "pf" ? encrypted(ENCLAVE_PATHS.model, bundle) : chroot(ENCLAVE_PATHS.model, bundle),
     chroot(ENCLAVE_PATHS.input, imageDir),
     o.mode === "pf" ? encrypted(ENCLAVE_PATHS.output, outputDir) : chroot(ENCLAVE_PATHS.output, outputDir),
@@ -134,7 +140,7 @@ export function gramineManifest(o: GramineManifestOptions): GramineManifest {
     "file:{{ arch_libdir }}/",
     "file:/usr{{ arch_libdir }}/",
     "file:{{ node }}",
-    ...o.hostFiles.map((f) => `file:${f}`),
+    ...hostFiles.map((f) => `file:${f}`),
     ...o.appFiles.map((f) => `file:{{ msplit_root }}/${f}`),
     ...(o.mode === "app" ? [`file:${bundle}/`] : []),
     ...(o.secretProvision ? [`file:${hostPath(o.secretProvision.caCert, "CA certificate")}`] : []),
@@ -176,7 +182,7 @@ export function gramineManifest(o: GramineManifestOptions): GramineManifest {
     ...mounts.map((m) => `  ${m},`),
     "]",
     "",
-    ...(o.secretProvision ? ["# Secret provisioning resolves the server's name inside the enclave.", "sys.enable_extra_runtime_domain_names_conf = true", ""] : []),
+    ...(network ? ["# The key server's name is resolved inside the enclave.", "sys.enable_extra_runtime_domain_names_conf = true", ""] : []),
     "# V8 wants more than Gramine's default 256K stack.",
     `sys.stack.size = "2M"`,
     "",
