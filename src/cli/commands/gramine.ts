@@ -1,9 +1,9 @@
 import { Option, type Command } from "commander";
 import { dirname, join } from "node:path";
-import { OutputExists, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import type { PipelineMode } from "../../runtime/pipeline.js";
 import { gramineConfig, type GramineMode } from "../../tee/gramine/index.js";
-import { exists, writeFileAtomic } from "../../util/fs.js";
+import { assertOutputAbsent, writeFileAtomic } from "../../util/fs.js";
 import { info } from "../output.js";
 import { parseIntArg } from "../options.js";
 
@@ -60,7 +60,7 @@ export function register(program: Command): void {
         templateName: opts.output,
       });
       const makefile = opts.makefile ?? join(dirname(opts.output), "Makefile");
-      if (!opts.force) for (const f of [opts.output, makefile]) if (await exists(f)) throw new OutputExists(`${f} already exists; refusing to overwrite it (--force)`);
+      if (!opts.force) for (const f of [opts.output, makefile]) await assertOutputAbsent(f);
       await writeFileAtomic(opts.output, config.template, { overwrite: opts.force ?? false });
       await writeFileAtomic(makefile, config.makefile, { overwrite: opts.force ?? false });
       info(`wrote ${opts.output} and ${makefile}: enclave ${config.enclaveSize}, ${config.maxThreads} threads; then: make && make run (see docs/gramine.md)`);

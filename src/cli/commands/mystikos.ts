@@ -1,11 +1,10 @@
 import { Option, type Command } from "commander";
 import { join } from "node:path";
-import { OutputExists } from "../../errors.js";
 import type { PipelineMode } from "../../runtime/pipeline.js";
 import { msplitAppFiles, msplitRoot } from "../../tee/app-files.js";
 import { bundleFacts } from "../../tee/bundle-facts.js";
 import { mystikosConfig } from "../../tee/mystikos.js";
-import { exists, writeFileAtomic } from "../../util/fs.js";
+import { assertOutputAbsent, writeFileAtomic } from "../../util/fs.js";
 import { info } from "../output.js";
 import { parseIntArg } from "../options.js";
 
@@ -33,7 +32,7 @@ export function register(program: Command): void {
         inferArgs,
       });
       const files = [join(opts.output, "config.json"), join(opts.output, "package.sh")];
-      if (!opts.force) for (const f of files) if (await exists(f)) throw new OutputExists(`${f} already exists; refusing to overwrite it (--force)`);
+      if (!opts.force) for (const f of files) await assertOutputAbsent(f);
       await writeFileAtomic(files[0]!, `${JSON.stringify(r.config, null, 2)}\n`, { overwrite: true });
       await writeFileAtomic(files[1]!, r.script, { mode: 0o755, overwrite: true });
       for (const w of r.warnings) info(`warning: ${w}`);
