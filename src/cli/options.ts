@@ -51,11 +51,13 @@ export interface SessionFlags extends KeyFlags, SealedFlags {
   optimization: "disabled" | "basic" | "extended" | "all";
 }
 
+/** Settings for a one-shot command (run, infer): every session runs once, so weights are not packed. */
 export function sessionSettings(flags: SessionFlags): SessionSettings & SourcePolicy & { mode?: PipelineMode } {
   return {
     mode: flags.stream ? "stream" : flags.mode,
     intraOpThreads: flags.threads,
     optimization: flags.optimization,
+    prepack: false,
     key: keySource(flags),
     ...sealedPolicy(flags),
   };

@@ -20,6 +20,9 @@ export interface ChainLayout {
   sizes: Map<string, number>;
 }
 
+/** msplit's own metadata keys on parts (PART_METADATA): dropped when parts are stitched. */
+export const PART_METADATA_PREFIX = "msplit.part.";
+
 function metaValue(m: ModelProto, key: string): string | undefined {
   return m.metadataProps.find((e) => e.key === key)?.value;
 }
@@ -149,7 +152,7 @@ export function stitchParts(parts: readonly ModelProto[], layout: ChainLayout): 
     domain: first.domain,
     modelVersion: first.modelVersion,
     functions: first.functions,
-    metadataProps: first.metadataProps.filter((e) => !e.key.startsWith("msplit.part.")),
+    metadataProps: first.metadataProps.filter((e) => !e.key.startsWith(PART_METADATA_PREFIX)),
     graph: {
       name: (first.graph!.name || "model").replace(/_part0$/, ""),
       node: nodes,

@@ -1,14 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ort, ortLogOptions } from "../ort.js";
-import { RuntimeFailure, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { decodeModel } from "../onnx/codec.js";
-import { firstLine } from "../onnx/probe.js";
-import { type BundleInfo, type KeySource, loadBoundKey, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
+import { BundleInvalid, type BundleInfo, type KeySource, loadBoundKey, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
 import type { SplitPlan } from "../split/plan.js";
 import { phase } from "../util/profile.js";
 import { signatureOfModel, type PartSignature } from "./assemble.js";
+import { toOrtFormat } from "./ort-format.js";
 import type { PartFormat, PartProvider, PartSource } from "./pipeline.js";
 
 /** What msplit keeps in a bundle's encrypted manifest `meta`. */
@@ -19,24 +15,23 @@ interface BundleMeta {
 }
 
 export interface SealPartsOptions {
-  /** `onnx` (default) keeps the parts as they are; `ort` converts them to onnxruntime's format, used in place after decryption. */
+  /** `ort` (default) converts the parts to onnxruntime's format, used in place after decryption; `onnx` keeps them as they are. */
   partFormat?: PartFormat;
   plan?: SplitPlan;
   onPart?: (index: number, count: number) => void;
 }
 
 /**
- * Seals plain ONNX parts (in chain order) into a bundle. With the ORT format, each part is turned
- * into onnxruntime's own serialisation at seal time (on the owner's machine, in a private
- * temporary directory removed afterwards), so the enclave creates sessions straight from the
- * decrypted buffer without a second copy of the weights.
+ * Seals plain ONNX parts (in chain order) into a bundle. With the ORT format (the default), each
+ * part is turned into onnxruntime's own serialisation at seal time (ort-format.ts), so the enclave
+ * creates sessions straight from the decrypted buffer, without a second copy of the weights.
  */
 export async function sealParts(dir: string, parts: readonly PartSource[], key: Uint8Array, options: SealPartsOptions = {}): Promise<BundleInfo> {
-  const partFormat = options.partFormat ?? "onnx";
+  const partFormat = options.partFormat ?? "ort";
   const signatures = parts.map((p, k) => ({ ...signatureOfModel(decodeModel(p.bytes), `part ${k}`), label: `part ${k}` }));
   const bodies: Uint8Array[] = [];
   for (let k = 0; k < parts.length; k++) {
-    bodies.push(partFormat === "ort" ? await toOrtFormat(parts[k]!) : parts[k]!.bytes);
+    bodies.push(partFormat === "ort" ? await toOrtFormat(parts[k]!.bytes, parts[k]!.name) : parts[k]!.bytes);
     options.onPart?.(k, parts.length);
   }
   const meta: BundleMeta = { format: "msplit-parts", partFormat, model: options.plan?.model.name };
@@ -49,22 +44,6 @@ export async function sealParts(dir: string, parts: readonly PartSource[], key: 
     );
   } finally {
     if (partFormat === "ort") for (const b of bodies) b.fill(0);
-  }
-}
-
-/** onnxruntime writes ORT format only to a file: a private directory, removed at once. */
-async function toOrtFormat(part: PartSource): Promise<Uint8Array> {
-  const dir = await mkdtemp(join(tmpdir(), "msplit-ort-"));
-  const path = join(dir, "part.ort");
-  try {
-    // "extended" at most: higher levels bake in layouts valid only on the machine that made them.
-    const session = await ort.InferenceSession.create(part.bytes, { ...ortLogOptions(), graphOptimizationLevel: "extended", optimizedModelFilePath: path, intraOpNumThreads: 1 });
-    await session.release();
-    return await readFile(path);
-  } catch (e) {
-    throw new RuntimeFailure(`onnxruntime cannot convert ${part.name} to ORT format: ${firstLine(e)}`, { cause: e });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -89,7 +68,9 @@ export async function openSealedParts(dir: string, keySource: KeySource): Promis
   }
   const meta = (bundle.manifest.meta ?? {}) as Partial<BundleMeta>;
   if (meta.format !== "msplit-parts") throw new UsageError(`${dir} is a sealed bundle, but not of msplit model parts`);
-  const partFormat: PartFormat = meta.partFormat === "onnx" ? "onnx" : "ort";
+  if (meta.partFormat !== "onnx" && meta.partFormat !== "ort")
+    throw new BundleInvalid(`${dir} holds parts in a format this msplit does not know (${JSON.stringify(meta.partFormat)})`);
+  const partFormat: PartFormat = meta.partFormat;
   const signatures = bundle.manifest.parts.map((p, k) => ({ ...(p.signature as PartSignature), label: `part ${k}` }));
   return {
     bundle,
@@ -122,7 +103,16 @@ export async function unsealParts(dir: string, keySource: KeySource, outDir: str
 }
 
 export function providerOf(parts: OpenedParts): PartProvider {
-  return { signatures: parts.signatures, load: parts.load, close: () => parts.bundle.close() };
+  return {
+    signatures: parts.signatures,
+    load: parts.load,
+    format: parts.partFormat,
+    sizes: parts.bundle.manifest.parts.map((p) => p.size),
+    loadInto: async (index, target) => {
+      await parts.bundle.readPart(index, target);
+    },
+    close: () => parts.bundle.close(),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ModelProto } from "../onnx/proto.js";
 import type { SplitPlan } from "../split/plan.js";
 import { phase, phaseSync } from "../util/profile.js";
 import { type ChainLayout, checkChain, signatureOfModel, type PartSignature, stitchParts } from "./assemble.js";
+import { applySplice, type PartRange, planSplice } from "./splice.js";
 import { createSession, runSession, type SessionSettings } from "./session.js";
 
 export type PipelineMode = "resident" | "chained" | "stream";
@@ -27,6 +28,11 @@ export interface PartSource {
 export interface PartProvider {
   readonly signatures: readonly PartSignature[];
   load(index: number): Promise<PartSource>;
+  /** The parts' format and plaintext sizes, when known: resident mode then loads them all into one buffer. */
+  readonly format?: PartFormat;
+  readonly sizes?: readonly number[];
+  /** Loads part `index` into `target`, exactly its size (with `sizes`). */
+  loadInto?(index: number, target: Buffer): Promise<void>;
   /** Forgets any key material the provider holds. */
   close?(): void;
 }
@@ -64,8 +70,9 @@ function wipe(source: PartSource): void {
 }
 
 async function sessionFor(source: PartSource, settings: SessionSettings): Promise<ort.InferenceSession> {
-  // An ORT-format part is used in place: its buffer must outlive the session (wiped after release).
-  const s = source.format === "ort" ? { ...settings, configEntries: { ...ORT_BYTES_IN_PLACE, ...settings.configEntries } } : settings;
+  // An ORT-format part is used in place: its buffer must outlive the session (wiped after
+  // release). Packing weights would copy the very bytes used in place, so it is off.
+  const s = source.format === "ort" ? { ...settings, prepack: false, configEntries: { ...ORT_BYTES_IN_PLACE, ...settings.configEntries } } : settings;
   return phase("session", () => createSession(source.bytes, s, source.name));
 }
 
@@ -96,8 +103,9 @@ export class Pipeline {
   /** Loads parts from memory and checks that they fit together. */
   static async fromParts(sources: readonly PartSource[], options: PipelineOptions = {}): Promise<Pipeline> {
     const mode = options.mode ?? "resident";
-    const models = sources.map((s) => (s.format === "ort" ? undefined : phaseSync("decode", () => decodeModel(s.bytes))));
-    const signatures = sources.map((s, k) => s.signature ?? signatureOfModel(requireModel(models[k], s), s.name));
+    const models: (ModelProto | undefined)[] = [];
+    const model = (k: number): ModelProto => (models[k] ??= phaseSync("decode", () => decodeModel(requireOnnx(sources[k]!).bytes)));
+    const signatures = sources.map((s, k) => s.signature ?? signatureOfModel(model(k), s.name));
     const layout = checkChain(signatures, options.plan, options.outputs);
     if (mode === "stream") {
       const provider: PartProvider = { signatures, load: async (i) => sources[i]! };
@@ -107,10 +115,7 @@ export class Pipeline {
     const pinned: PartSource[] = [];
     try {
       if (mode === "resident") {
-        const whole =
-          sources.length === 1
-            ? sources[0]!
-            : { name: "the stitched parts", bytes: phaseSync("stitch", () => encodeModel(stitchParts(models.map((m, k) => requireModel(m, sources[k]!)), layout))), sensitive: true };
+        const whole = sources.length === 1 ? sources[0]! : phaseSync("stitch", () => stitched(sources, layout, model));
         sessions.push(await sessionFor(whole, options));
         if (whole.format === "ort") pinned.push(whole);
         else if (whole !== sources[0]) wipe(whole);
@@ -144,9 +149,12 @@ export class Pipeline {
     if (mode === "stream") return new Pipeline(mode, layout, [], [], provider, options);
     const n = provider.signatures.length;
     if (mode === "resident") {
-      const sources: PartSource[] = [];
-      for (let k = 0; k < n; k++) sources.push(await provider.load(k));
-      provider.close?.();
+      let sources: PartSource[];
+      try {
+        sources = provider.sizes && provider.loadInto ? await loadJoined(provider, provider.sizes, provider.loadInto) : await loadEach(provider);
+      } finally {
+        provider.close?.();
+      }
       return Pipeline.fromParts(sources, options);
     }
     const sessions: ort.InferenceSession[] = [];
@@ -200,7 +208,7 @@ export class Pipeline {
     try {
       // A streamed session runs once: packing its weights into a second, faster layout costs a
       // copy of them in memory (~60 MiB per 64 MiB part) for no repeated use.
-      session = await sessionFor(source, { ...this.settings, configEntries: { "session.disable_prepacking": "1", ...this.settings.configEntries } });
+      session = await sessionFor(source, { ...this.settings, prepack: false });
     } catch (e) {
       wipe(source);
       throw e;
@@ -227,9 +235,75 @@ export class Pipeline {
   }
 }
 
-function requireModel(model: ModelProto | undefined, source: PartSource): ModelProto {
-  if (!model) throw new UsageError(`${source.name} is in ORT format: it runs chained or streamed, and cannot be stitched (resident mode needs ONNX parts)`);
-  return model;
+function requireOnnx(source: PartSource): PartSource {
+  if (source.format === "ort") throw new UsageError(`${source.name} is in ORT format: it runs chained or streamed, and cannot be stitched (resident mode needs ONNX parts)`);
+  return source;
+}
+
+/**
+ * Resident mode's one model: the parts laid end to end and stitched in place (splice.ts), in the
+ * buffer they already share (a bundle decrypts them so) or in one new buffer; by decoding and
+ * re-encoding only for parts the splice cannot handle.
+ */
+function stitched(sources: readonly PartSource[], layout: ChainLayout, model: (k: number) => ModelProto): PartSource {
+  for (const s of sources) requireOnnx(s);
+  const sensitive = sources.some((s) => s.sensitive);
+  const shared = sharedBuffer(sources);
+  const bytes = shared ?? Buffer.concat(sources.map((s) => s.bytes));
+  const ranges: PartRange[] = [];
+  let offset = 0;
+  for (const s of sources) {
+    ranges.push({ offset, length: s.bytes.byteLength });
+    offset += s.bytes.byteLength;
+  }
+  const edits = planSplice(bytes, ranges, layout);
+  if (edits) {
+    applySplice(bytes, edits);
+    return { name: "the stitched parts", bytes, sensitive };
+  }
+  if (!shared) bytes.fill(0);
+  return { name: "the stitched parts", bytes: encodeModel(stitchParts(sources.map((_, k) => model(k)), layout)), sensitive };
+}
+
+/** The one buffer `sources` fill end to end, in order, if they do. */
+function sharedBuffer(sources: readonly PartSource[]): Uint8Array | undefined {
+  const first = sources[0]!.bytes;
+  let end = first.byteOffset;
+  for (const s of sources) {
+    if (s.bytes.buffer !== first.buffer || s.bytes.byteOffset !== end) return undefined;
+    end += s.bytes.byteLength;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
+async function loadEach(provider: PartProvider): Promise<PartSource[]> {
+  const sources: PartSource[] = [];
+  try {
+    for (let k = 0; k < provider.signatures.length; k++) sources.push(await provider.load(k));
+  } catch (e) {
+    for (const s of sources) wipe(s);
+    throw e;
+  }
+  return sources;
+}
+
+/** Loads every part into its place in one buffer: views of it, in order (wiped together). */
+async function loadJoined(provider: PartProvider, sizes: readonly number[], loadInto: (index: number, target: Buffer) => Promise<void>): Promise<PartSource[]> {
+  const joined = Buffer.allocUnsafeSlow(sizes.reduce((a, b) => a + b, 0));
+  const sources: PartSource[] = [];
+  let offset = 0;
+  try {
+    for (let k = 0; k < sizes.length; k++) {
+      const bytes = joined.subarray(offset, offset + sizes[k]!);
+      await loadInto(k, bytes);
+      sources.push({ name: `part ${k}`, bytes, signature: provider.signatures[k], format: provider.format, sensitive: true });
+      offset += sizes[k]!;
+    }
+  } catch (e) {
+    joined.fill(0);
+    throw e;
+  }
+  return sources;
 }
 
 function pick(store: ReadonlyMap<string, ort.Tensor>, names: readonly string[]): Feeds {

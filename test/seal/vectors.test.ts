@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { openPipeline } from "../../src/runtime/load.js";
+import { ORT_FORMAT_OPTIMIZATION } from "../../src/runtime/ort-format.js";
 import { readNpy } from "../../src/runtime/npy.js";
 import { compareOutputs, toOrtTensor } from "../../src/runtime/tensors.js";
 import { openBundle } from "../../src/seal/index.js";
@@ -82,4 +83,37 @@ test("the frozen bundle refuses another key before decrypting anything", async (
   const other = Buffer.from(key);
   other[0]! ^= 1;
   await assert.rejects(openBundle(join(formats, "bundle-v1"), other), { code: "ERR_KEY_MISMATCH" });
+});
+
+const ortExpected = JSON.parse(readFileSync(join(formats, "bundle-v1-ort.expected.json"), "utf8")) as typeof expected & { partFormat: string };
+
+test("the frozen ORT-format bundle (onnxruntime 1.30) opens, runs chained and streamed, and equals the plain parts run alike", async () => {
+  assert.equal(ortExpected.partFormat, "ort");
+  const bundle = await openBundle(join(formats, "bundle-v1-ort"), key, { expectId: ortExpected.bundleId });
+  try {
+    assert.deepEqual({ ...bundle.manifest.meta, model: undefined }, { format: "msplit-parts", partFormat: "ort", model: undefined });
+    for (const p of ortExpected.parts) {
+      const plain = await bundle.readPart(p.index);
+      assert.equal(plain.length, p.size);
+      assert.equal(createHash("sha256").update(plain).digest("hex"), p.sha256, `part ${p.index}`);
+    }
+  } finally {
+    bundle.close();
+  }
+  const want = await torchOutputs();
+  for (const mode of ["chained", "stream"] as const) {
+    const sealed = await openPipeline(join(formats, "bundle-v1-ort"), { mode, key: { kind: "file", path: keyFile }, intraOpThreads: 1 });
+    const plain = await openPipeline(join(formats, "parts-v1"), { mode, intraOpThreads: 1, optimization: ORT_FORMAT_OPTIMIZATION, prepack: false });
+    try {
+      const got = await sealed.run({ input: await input() });
+      const ref = await plain.run({ input: await input() });
+      ["out0", "out1"].forEach((name, k) => {
+        assert.deepEqual(Array.from(got[name]!.data as Float32Array), Array.from(ref[name]!.data as Float32Array), `${mode} ${name}: bit for bit`);
+        assert.ok(compareOutputs(want[k]!.data, got[name]!.data as Float32Array).relative <= 1e-4, `${mode} ${name} against PyTorch`);
+      });
+    } finally {
+      await sealed.release();
+      await plain.release();
+    }
+  }
 });

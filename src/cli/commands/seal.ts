@@ -13,9 +13,12 @@ import { progressBar } from "../progress.js";
 import { pfVersionOption } from "./pf.js";
 
 export function partFormatOption(): Option {
-  return new Option("--part-format <format>", "onnx: exact, stitchable (resident mode), unsealable; ort: onnxruntime's own format, used in place after decryption (faster cold start, less memory; chained or stream only)")
+  return new Option(
+    "--part-format <format>",
+    "ort: onnxruntime's own format, made at seal time and used in place after decryption (fastest cold start, least memory; chained or stream); onnx: the plain parts as they are (stitchable for resident mode, unsealable, keeps onnxruntime's machine-specific layout optimisations for conv nets' warm inference)",
+  )
     .choices(["onnx", "ort"])
-    .default("onnx");
+    .default("ort");
 }
 
 /** What seal and split --seal write: msplit's bundle (--key) or Gramine protected files (--wrap-key). */
