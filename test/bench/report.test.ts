@@ -74,7 +74,8 @@ test("raw.csv: one row per configuration x repetition, every measured number fin
     assert.equal(r.model, "squeezenet1_1");
     assert.equal(r.env, "native");
     assert.equal(r.parts_made, r.parts, where);
-    assert.equal(r.pipeline, r.mode === "sealed+stream" ? "stream" : "resident", where);
+    // Sealed bundles hold ORT-format parts by default, which run chained.
+    assert.equal(r.pipeline, r.mode === "sealed+stream" ? "stream" : r.mode === "sealed" ? "chained" : "resident", where);
     // Phases add up: the cold run is start-up + overhead + first inference, and the child went on with warm runs.
     const parts = Number(r.startup_ms) + Number(r.overhead_ms) + Number(r.first_ms);
     assert.ok(Math.abs(Number(r.cold_ms) - parts) < 1, `${where}: cold ${r.cold_ms} != ${parts}`);

@@ -15,10 +15,8 @@ import { pfVersionOption } from "./pf.js";
 export function partFormatOption(): Option {
   return new Option(
     "--part-format <format>",
-    "ort: onnxruntime's own format, made at seal time and used in place after decryption (fastest cold start, least memory; chained or stream); onnx: the plain parts as they are (stitchable for resident mode, unsealable, keeps onnxruntime's machine-specific layout optimisations for conv nets' warm inference)",
-  )
-    .choices(["onnx", "ort"])
-    .default("ort");
+    "ort: onnxruntime's own format, made at seal time and used in place after decryption (fastest cold start, least memory; chained or stream); onnx: the plain parts as they are (stitchable for resident mode, unsealable, keeps onnxruntime's machine-specific layout optimisations for conv nets' warm inference). Default: ort for msplit bundles; gramine-pf bundles hold onnx parts",
+  ).choices(["onnx", "ort"]);
 }
 
 /** What seal and split --seal write: msplit's bundle (--key) or Gramine protected files (--wrap-key). */
@@ -34,13 +32,15 @@ export function containerOptions(): Option[] {
 
 export interface ContainerFlags extends KeyFlags {
   container: "msplit" | "gramine-pf";
-  partFormat: "onnx" | "ort";
+  /** Set by checkContainerFlags when not given: ort for msplit bundles, onnx for gramine-pf. */
+  partFormat?: "onnx" | "ort";
   pfVersion: string;
   pfPath?: string;
 }
 
 /** Checks the key flags for the chosen container before any work is done. */
 export function checkContainerFlags(opts: ContainerFlags): void {
+  opts.partFormat ??= opts.container === "gramine-pf" ? "onnx" : "ort";
   if (opts.container === "gramine-pf") {
     if (!opts.wrapKey) throw new UsageError("--container gramine-pf needs --wrap-key <16-byte key file>");
     if (opts.key || opts.kek) throw new UsageError("--key and --kek are for --container msplit; gramine-pf bundles take --wrap-key");
