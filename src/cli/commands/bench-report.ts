@@ -58,7 +58,7 @@ export function register(bench: Command): void {
     .option("--modes <list>", `modes: ${BENCH_MODES.join(", ")}`, BENCH_MODES.join(","))
     .option("--reps <n>", "repetitions of every configuration, each in a fresh process", parseIntArg(1), 5)
     .option("--warm-runs <n>", "warm runs per process, at most", parseIntArg(1), 10)
-    .option("--warm-ms <ms>", "a process stops its warm runs after this much time once it has 3 (streamed runs re-open every part)", parseIntArg(0), 1000)
+    .option("--warm-ms <ms>", "a process stops its warm runs after this much time once it has 3 (1 when streaming: each streamed run re-opens every part)", parseIntArg(0), 1000)
     .option("--sample-ms <ms>", "CPU and memory sampling period", parseIntArg(10, 10_000), 100)
     .option("--threads <n>", "intra-op threads of every session", parseIntArg(1, 256), 1)
     .option("--runner <command>", 'also run every configuration under this command, which stands for `msplit` (e.g. "gramine-sgx ./msplit"); {msplit} inside it expands to this msplit (e.g. "taskset -c 1 {msplit}")')

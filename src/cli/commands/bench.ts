@@ -106,7 +106,7 @@ export function register(program: Command): void {
     .addOption(new Option("--mode <mode>", "pipeline mode (default: what `run` picks)").choices(["resident", "chained", "stream"]))
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
     .option("--warm-runs <n>", "warm runs at most", parseIntArg(1), 10)
-    .option("--warm-ms <ms>", "stop warm runs after this much time once 3 are done", parseIntArg(0), 1000)
+    .option("--warm-ms <ms>", "stop warm runs after this much time once 3 are done (1 when streaming)", parseIntArg(0), 1000)
     .option("--hold", "after the result line, wait until stdin closes (so the parent can read this process's peak memory)");
   for (const o of keyOptions()) measure.addOption(o);
   measure.action(async (path: string, opts: KeyFlags & { inputs: string; mode?: "resident" | "chained" | "stream"; threads: number; warmRuns: number; warmMs: number; hold?: boolean }) => {
