@@ -29,7 +29,7 @@ function seriesRows(rows: readonly SummaryRow[]): (SummaryRow & { series: string
   return rows.map((r) => ({ ...r, series: envs.size > 1 ? `${r.mode} (${r.env})` : r.mode, rss_peak_mib: Math.round((r.rss_peak_kb / 1024) * 10) / 10 }));
 }
 
-function perModelLines(rows: readonly SummaryRow[], field: string, title: string, name: string, chartTitle: string, caption: string): Chart {
+function perModelLines(rows: readonly SummaryRow[], field: string, title: string, name: string, chartTitle: string, caption: string, log = false): Chart {
   return {
     name,
     title: chartTitle,
@@ -46,7 +46,8 @@ function perModelLines(rows: readonly SummaryRow[], field: string, title: string
         mark: { type: "line", point: true },
         encoding: {
           x: { field: "parts", type: "quantitative", title: "parts", scale: { zero: false } },
-          y: { field, type: "quantitative", title, scale: { zero: true } },
+          // Log scale where modes differ by orders of magnitude (a streamed run re-opens every part).
+          y: { field, type: "quantitative", title, scale: log ? { type: "log" } : { zero: true } },
           color: modeColor,
           tooltip: [{ field: "model" }, { field: "parts" }, { field: "series" }, { field, type: "quantitative" }],
         },
@@ -62,9 +63,9 @@ export function reportCharts(summary: readonly SummaryRow[], series: MatrixResul
   const maxParts = Math.max(...msplitRows.map((r) => r.parts));
   const charts: Chart[] = [
     perModelLines(summary, "warm_median_ms", "warm inference, median ms", "inference", "Warm inference time vs number of parts",
-      "Median of every warm run (all repetitions pooled), per model, one line per mode."),
+      "Median of every warm run (all repetitions pooled), per model, one line per mode; log scale.", true),
     perModelLines(msplitRows, "overhead_ms", "overhead ms (read+decrypt+sessions)", "overhead", "Overhead vs number of parts",
-      "Read + decrypt + session creation, median over repetitions. Streamed bundles create their sessions during each run, so their overhead is only opening the bundle."),
+      "Read + decrypt + session creation, median over repetitions. Streamed bundles create their sessions during each run, so their overhead is only opening the bundle. Log scale.", true),
     perModelLines(summary, "rss_peak_mib", "peak RSS, MiB", "memory", "Peak memory vs number of parts",
       "The kernel's peak resident set size of each child process (VmHWM read before it exits), median over repetitions."),
   ];
@@ -120,8 +121,8 @@ export function reportCharts(summary: readonly SummaryRow[], series: MatrixResul
   const peer = summary.filter((r) => r.model === "alexnet" && r.parts === 12 && r.env === "native");
   if (peer.some((r) => r.mode === "peer")) {
     const bars = peer.flatMap((r) => [
-      { system: r.mode === "peer" ? "original's method (peer)" : `msplit ${r.mode}`, metric: "cold run, spawn to first result", ms: r.cold_ms },
-      { system: r.mode === "peer" ? "original's method (peer)" : `msplit ${r.mode}`, metric: "warm inference (median)", ms: r.warm_median_ms },
+      { system: r.mode === "peer" ? "peer (original)" : `msplit ${r.mode}`, metric: "cold run, spawn to first result", ms: r.cold_ms },
+      { system: r.mode === "peer" ? "peer (original)" : `msplit ${r.mode}`, metric: "warm inference (median)", ms: r.warm_median_ms },
     ]);
     charts.push({
       name: "peer",
