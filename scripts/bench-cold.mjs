@@ -117,7 +117,7 @@ export function cold(argv) {
     const bundle = join(dir, "bundle");
     msplit(["split", model, "--parts", "12", "--seal", "--key", key, "-o", bundle]);
 
-    const msplitInfer = ["infer", bundle, "--key", key, "--image", image, "--threads", "1", "-o", join(dir, "result-msplit.txt"), "--json", "--profile"];
+    const msplitInfer = ["infer", bundle, "--key", key, "--image", image, "--threads", "1", "-o", join(dir, "result-msplit.txt"), "--json", "--profile", "--force"];
     const peerInfer = ["infer", "--dir", peerDir, "--image", image, "--labels", labels, "--output", join(dir, "result-peer.txt")];
     const sides = { peer: [], msplit: [] };
     for (let r = 0; r < pairs; r++) {
