@@ -79,6 +79,15 @@ export function inferTypes(graph: Graph): Map<string, TensorType> {
   return analyzeShapes(graph).types;
 }
 
+/** Ranks beyond this are taken for a rule's mistake (ONNX sets no limit; real models stay far below). */
+const MAX_RANK = 64;
+
+function wellFormed(shape: readonly unknown[]): boolean {
+  if (shape.length > MAX_RANK) return false;
+  for (let i = 0; i < shape.length; i++) if (shape[i] === undefined) return false;
+  return true;
+}
+
 function toTensorType(t: SType, exprs: Map<string, Expr>): TensorType {
   return {
     elemType: t.elemType,
@@ -176,6 +185,9 @@ class Engine {
       else {
         try {
           outs = rule(node, this.context(node, scope, label));
+          // A rule fed hostile attributes can index past a shape's end: a shape with holes, or one
+          // longer than any real tensor's rank, is the rule failing, not a result.
+          if (outs.some((t) => t?.shape && !wellFormed(t.shape))) throw new Error("it made a shape with missing dims");
         } catch (e) {
           outs = [];
           reason = `rule failed: ${(e as Error).message}`;

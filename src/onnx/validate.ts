@@ -136,6 +136,8 @@ function literalInt(n: NodeProto, name: string): number | undefined {
   return a && !a.refAttrName ? Number(a.i) : undefined;
 }
 
+const MAX_WINDOW = 2 ** 31 - 1;
+
 function checkAttributes(n: NodeProto, i: number): void {
   if (!isDefaultDomain(n)) return;
   if (WINDOW_OPS.has(n.opType)) {
@@ -147,6 +149,9 @@ function checkAttributes(n: NodeProto, i: number): void {
     if (strides?.some((s) => s < 1)) fail(n, i, "strides", `holds ${list(strides)}; every stride must be positive`);
     if (dilations?.some((d) => d < 1)) fail(n, i, "dilations", `holds ${list(dilations)}; every dilation must be positive`);
     if (pads?.some((p) => p < 0)) fail(n, i, "pads", `holds ${list(pads)}; pads must not be negative`);
+    // Sizes beyond any tensor's: onnxruntime would overflow, and msplit's exact arithmetic refuses them.
+    for (const [name, values] of [["kernel_shape", kernel], ["strides", strides], ["dilations", dilations], ["pads", pads]] as const)
+      if (values?.some((v) => v > MAX_WINDOW)) fail(n, i, name, `holds ${list(values)}; at most ${MAX_WINDOW} is accepted`);
     const rank = kernel?.length;
     if (rank !== undefined) {
       if (strides && strides.length !== rank) fail(n, i, "strides", `has ${strides.length} values for a ${rank}-d kernel`);
@@ -262,7 +267,13 @@ function spatialAttrs(n: NodeProto, i: number, x: Dim[], kernelRank: number): vo
 function checkWindows(n: NodeProto, i: number, x: Dim[], kernel: number[], channelsOut: Dim): void {
   // Only known sizes can be checked: symbolic dims take no part.
   const known = (d: Dim) => (typeof d === "number" ? lit(d) : null);
-  const out = windowShape(n, x.map(known), kernel, known(channelsOut));
+  let out: ReturnType<typeof windowShape>;
+  try {
+    out = windowShape(n, x.map(known), kernel, known(channelsOut));
+  } catch (e) {
+    // Exact arithmetic refuses sizes past 2^53: no real tensor has them.
+    return fail(n, i, "kernel_shape", `gives output sizes beyond any tensor's (${(e as Error).message})`);
+  }
   const pads = attrInts(n, "pads") ?? [];
   const dil = attrInts(n, "dilations") ?? [];
   out.slice(2).forEach((d, k) => {
