@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { phaseSync } from "../util/profile.js";
+import { readInto } from "../util/untrusted-file.js";
 import { zeroize } from "./bytes.js";
 import { BundleIncomplete, BundleInvalid, BundleTampered, KeyMismatch } from "./errors.js";
 import { type BundleHeader, HEADER_FILE, HEADER_SIZE, MAX_SEALED_MANIFEST, PART_HEADER_SIZE, parseHeader, partAad } from "./format.js";
@@ -151,13 +152,7 @@ async function readHeaderFile(root: string): Promise<Buffer> {
   try {
     if (size > HEADER_SIZE + MAX_SEALED_MANIFEST) throw new BundleInvalid(`${HEADER_FILE} is ${size} bytes, larger than any valid header`);
     const buf = Buffer.alloc(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(buf, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return buf.subarray(0, got);
+    return buf.subarray(0, await readInto(fh, buf, 0));
   } finally {
     await fh.close();
   }

@@ -115,12 +115,7 @@ export async function readUntrusted(path: string, kind: FileKind, options: OpenU
   const { fh, size } = await openUntrusted(path, kind, options);
   try {
     const buf = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(buf, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
+    const got = await readInto(fh, buf, 0);
     const probe = Buffer.alloc(1);
     if (got < size || (await fh.read(probe, 0, 1, size)).bytesRead !== 0)
       throw new IoError(`${KIND_NAMES[kind]} ${path} changed size while it was read`);
@@ -131,6 +126,20 @@ export async function readUntrusted(path: string, kind: FileKind, options: OpenU
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Fills `buf` from `position` (or, with null, from the file's current position) until it is full
+ * or the file ends; returns how many bytes were read.
+ */
+export async function readInto(fh: FileHandle, buf: Uint8Array, position: number | null): Promise<number> {
+  let got = 0;
+  while (got < buf.byteLength) {
+    const { bytesRead } = await fh.read(buf, got, buf.byteLength - got, position === null ? null : position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
 }
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
