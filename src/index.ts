@@ -40,7 +40,7 @@ export { split, maxParts, DEFAULT_PARTS, type Balance, type SplitOptions, type S
 export { parsePlan, PLAN_VERSION, PLAN_VERSIONS_READ, type PartSpec, type SplitPlan, type TensorSignature } from "./split/plan.js";
 export { type SizeChoice, type SizeSource } from "./split/sizes.js";
 export { writeSplit, readPartsDir, type PartsOnDisk } from "./split/files.js";
-export { PART_METADATA } from "./split/extract.js";
+export { PART_METADATA } from "./split/plan.js";
 
 // Running: pipelines, inputs and outputs of any signature, checks.
 export { Pipeline, type Feeds, type PartFormat, type PartProvider, type PartSource, type PipelineMode, type PipelineOptions, type RunTrace } from "./runtime/pipeline.js";

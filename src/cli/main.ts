@@ -1,10 +1,5 @@
 #!/usr/bin/env node
-import { markMainStart } from "../util/profile.js";
 import { createProgram, describeFailure } from "./program.js";
-
-markMainStart();
-
-const program = createProgram();
 
 // Benchmarks measure a command's own peak memory from outside with this, not from a sampler.
 if (process.env.MSPLIT_REPORT_RUSAGE === "1") {
@@ -27,7 +22,7 @@ process.on("unhandledRejection", fail);
 process.stdout.on("error", (e: NodeJS.ErrnoException) => (e.code === "EPIPE" ? process.exit(0) : fail(e)));
 
 try {
-  await program.parseAsync(process.argv);
+  await (await createProgram(process.argv.slice(2))).parseAsync(process.argv);
 } catch (e) {
   fail(e);
 }

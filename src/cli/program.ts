@@ -1,13 +1,15 @@
 import { Command, CommanderError } from "commander";
 import { isMsplitError } from "../errors.js";
-import { setOrtLogLevel } from "../ort.js";
 import { inEnclave } from "../util/enclave.js";
 import { safeLine } from "../util/text.js";
 import { registerCommands } from "./commands/index.js";
 import { VERSION } from "../version.js";
 
-/** The `msplit` command line: every command registered, errors thrown rather than printed by commander. */
-export function createProgram(): Command {
+/**
+ * The `msplit` command line, errors thrown rather than printed by commander. Given the arguments
+ * (without node and the script), only the command they name is loaded (commands/index.ts).
+ */
+export async function createProgram(args?: readonly string[]): Promise<Command> {
   const program = new Command("msplit")
     .description("Split, seal and run neural networks for confidential inference.")
     .version(VERSION)
@@ -19,10 +21,11 @@ export function createProgram(): Command {
       outputError: (text, write) =>
         write(inEnclave() ? "msplit: ERR_USAGE\n" : `msplit: ERR_USAGE: ${safeLine(text.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " "))} (see --help)\n`),
     })
-    .hook("preAction", () => {
-      if (program.opts<{ verbose?: boolean }>().verbose) setOrtLogLevel("warning");
+    .hook("preAction", async () => {
+      // onnxruntime loads only for the commands that make sessions.
+      if (program.opts<{ verbose?: boolean }>().verbose) (await import("../ort.js")).setOrtLogLevel("warning");
     });
-  registerCommands(program);
+  await registerCommands(program, args);
   return program;
 }
 

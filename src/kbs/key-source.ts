@@ -1,5 +1,5 @@
 import type { KeySource } from "../seal/index.js";
-import { fetchResource, type KbsClientOptions } from "./client.js";
+import type { KbsClientOptions } from "./client.js";
 import { KeyReleaseInvalid } from "./errors.js";
 import { decodeKeyRelease } from "./release.js";
 
@@ -14,6 +14,8 @@ export function brokerKeySource(client: KbsClientOptions, resource: string, expe
     kind: "released",
     what: `the key broker ${client.url} (${resource})`,
     release: async () => {
+      // The client (jose, http) loads when a key is asked for, not with every command that could ask.
+      const { fetchResource } = await import("./client.js");
       const bytes = await fetchResource(client, resource);
       try {
         const release = decodeKeyRelease(bytes);

@@ -13,7 +13,7 @@ import {
   type TensorProto,
   type ValueInfoProto,
 } from "./proto.js";
-import { valueInfo } from "./types.js";
+import { valueInfo } from "./value-info.js";
 import { VERSION } from "../version.js";
 
 /** Typed attribute constructors: ONNX distinguishes INT from FLOAT, JavaScript numbers do not. */

@@ -1,5 +1,23 @@
 import type { SeededRandom } from "../util/random.js";
-import { DataType } from "./proto.js";
+import type { DataType } from "./proto.js";
+
+/**
+ * ONNX's `TensorProto.DataType` names by number (onnx.proto; numbers are never reused), written out
+ * so that code needing only the numbers does not load the protobuf descriptors: a cold `infer`
+ * never decodes a model (test/onnx/dtypes.test.ts checks the table against the generated enum).
+ */
+const ONNX_TYPE_NAMES = [
+  "UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64", "STRING", "BOOL", "FLOAT16", "DOUBLE",
+  "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2",
+  "FLOAT8E5M2FNUZ", "UINT4", "INT4", "FLOAT4E2M1",
+] as const;
+
+const onnxType = (name: (typeof ONNX_TYPE_NAMES)[number]): DataType => ONNX_TYPE_NAMES.indexOf(name);
+
+/** "float", "int64", ... for an ONNX element type; `typeN` for a number ONNX does not define. */
+export function dataTypeName(dt: number): string {
+  return ONNX_TYPE_NAMES[dt]?.toLowerCase() ?? `type${dt}`;
+}
 
 /** The element types that ONNX, onnxruntime-node and numpy's .npy share, and how each names them. */
 export type OrtDtype = "float32" | "float64" | "float16" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" | "bool";
@@ -20,18 +38,18 @@ export interface Dtype {
 }
 
 export const DTYPES: readonly Dtype[] = [
-  { onnx: DataType.FLOAT, ort: "float32", npy: "f4", bytes: 4, array: Float32Array, kind: "float" },
-  { onnx: DataType.DOUBLE, ort: "float64", npy: "f8", bytes: 8, array: Float64Array, kind: "float" },
-  { onnx: DataType.FLOAT16, ort: "float16", npy: "f2", bytes: 2, array: Uint16Array, kind: "float" },
-  { onnx: DataType.INT8, ort: "int8", npy: "i1", bytes: 1, array: Int8Array, kind: "int" },
-  { onnx: DataType.INT16, ort: "int16", npy: "i2", bytes: 2, array: Int16Array, kind: "int" },
-  { onnx: DataType.INT32, ort: "int32", npy: "i4", bytes: 4, array: Int32Array, kind: "int" },
-  { onnx: DataType.INT64, ort: "int64", npy: "i8", bytes: 8, array: BigInt64Array, kind: "int" },
-  { onnx: DataType.UINT8, ort: "uint8", npy: "u1", bytes: 1, array: Uint8Array, kind: "int" },
-  { onnx: DataType.UINT16, ort: "uint16", npy: "u2", bytes: 2, array: Uint16Array, kind: "int" },
-  { onnx: DataType.UINT32, ort: "uint32", npy: "u4", bytes: 4, array: Uint32Array, kind: "int" },
-  { onnx: DataType.UINT64, ort: "uint64", npy: "u8", bytes: 8, array: BigUint64Array, kind: "int" },
-  { onnx: DataType.BOOL, ort: "bool", npy: "b1", bytes: 1, array: Uint8Array, kind: "bool" },
+  { onnx: onnxType("FLOAT"), ort: "float32", npy: "f4", bytes: 4, array: Float32Array, kind: "float" },
+  { onnx: onnxType("DOUBLE"), ort: "float64", npy: "f8", bytes: 8, array: Float64Array, kind: "float" },
+  { onnx: onnxType("FLOAT16"), ort: "float16", npy: "f2", bytes: 2, array: Uint16Array, kind: "float" },
+  { onnx: onnxType("INT8"), ort: "int8", npy: "i1", bytes: 1, array: Int8Array, kind: "int" },
+  { onnx: onnxType("INT16"), ort: "int16", npy: "i2", bytes: 2, array: Int16Array, kind: "int" },
+  { onnx: onnxType("INT32"), ort: "int32", npy: "i4", bytes: 4, array: Int32Array, kind: "int" },
+  { onnx: onnxType("INT64"), ort: "int64", npy: "i8", bytes: 8, array: BigInt64Array, kind: "int" },
+  { onnx: onnxType("UINT8"), ort: "uint8", npy: "u1", bytes: 1, array: Uint8Array, kind: "int" },
+  { onnx: onnxType("UINT16"), ort: "uint16", npy: "u2", bytes: 2, array: Uint16Array, kind: "int" },
+  { onnx: onnxType("UINT32"), ort: "uint32", npy: "u4", bytes: 4, array: Uint32Array, kind: "int" },
+  { onnx: onnxType("UINT64"), ort: "uint64", npy: "u8", bytes: 8, array: BigUint64Array, kind: "int" },
+  { onnx: onnxType("BOOL"), ort: "bool", npy: "b1", bytes: 1, array: Uint8Array, kind: "bool" },
 ];
 
 export const dtypeOfOnnx = (elemType: number): Dtype | undefined => DTYPES.find((d) => d.onnx === elemType);

@@ -1,5 +1,6 @@
 import { ort, ortLogOptions } from "../ort.js";
 import { OnnxUnsupported } from "../errors.js";
+import { firstLine } from "../util/text.js";
 import { encodeModel } from "./codec.js";
 import { SeededRandom } from "../util/random.js";
 import { dtypeOfOnnx, dtypeOfOrt, randomData } from "./dtypes.js";
@@ -79,6 +80,3 @@ function randomTensor(elemType: number, dims: readonly number[], rng: SeededRand
   return new ort.Tensor(d.ort, randomData(d, dims.reduce((a, b) => a * b, 1), rng) as ort.Tensor.DataType, [...dims]);
 }
 
-export function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300);
-}

@@ -1,4 +1,5 @@
 import { OnnxInvalid, OnnxUnsupported } from "../errors.js";
+import { dataTypeName } from "./dtypes.js";
 import { lazyPayload, readRange } from "./payload.js";
 import { create, DataType, type TensorProto, TensorProtoSchema } from "./proto.js";
 
@@ -32,9 +33,7 @@ export function elementBytes(dt: number): number {
   return n;
 }
 
-export function dataTypeName(dt: number): string {
-  return DataType[dt]?.toLowerCase() ?? `type${dt}`;
-}
+export { dataTypeName };
 
 export function numElements(dims: readonly (number | bigint)[]): number {
   let n = 1;

@@ -1,10 +1,4 @@
-import {
-  create,
-  type DataType,
-  TensorShapeProto_DimensionSchema,
-  type ValueInfoProto,
-  ValueInfoProtoSchema,
-} from "./proto.js";
+import type { ValueInfoProto } from "./proto.js";
 
 /** A dimension: a known size, a symbolic name (e.g. "batch"), or null when nothing is known. */
 export type Dim = number | string | null;
@@ -13,35 +7,6 @@ export type Dim = number | string | null;
 export interface TensorType {
   elemType: number;
   shape: Dim[] | null;
-}
-
-export function valueInfo(name: string, elemType: DataType | number, dims: readonly Dim[] | null): ValueInfoProto {
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: {
-      value: {
-        case: "tensorType",
-        value: {
-          elemType,
-          shape:
-            dims === null
-              ? undefined
-              : {
-                  dim: dims.map((d) =>
-                    create(TensorShapeProto_DimensionSchema, {
-                      value:
-                        typeof d === "number"
-                          ? { case: "dimValue", value: BigInt(d) }
-                          : typeof d === "string"
-                            ? { case: "dimParam", value: d }
-                            : { case: undefined },
-                    }),
-                  ),
-                },
-        },
-      },
-    },
-  });
 }
 
 /** The tensor type a ValueInfo declares, or undefined for non-tensor or untyped values. */

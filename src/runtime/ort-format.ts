@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { RuntimeFailure } from "../errors.js";
-import { firstLine } from "../onnx/probe.js";
+import { firstLine } from "../util/text.js";
 import { ort } from "../ort.js";
 
 /**

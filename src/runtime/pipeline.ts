@@ -1,11 +1,10 @@
 import type * as ort from "onnxruntime-node";
 import { PartsMismatch, UsageError } from "../errors.js";
-import { decodeModel, encodeModel } from "../onnx/codec.js";
 import type { ModelProto } from "../onnx/proto.js";
 import type { SplitPlan } from "../split/plan.js";
 import { phase, phaseSync } from "../util/profile.js";
-import { type ChainLayout, checkChain, signatureOfModel, type PartSignature, stitchParts } from "./assemble.js";
-import { applySplice, type PartRange, planSplice } from "./splice.js";
+import { type ChainLayout, checkChain, signatureOfModel, type PartSignature } from "./assemble.js";
+import type { PartRange } from "./splice.js";
 import { createSession, runSession, type SessionSettings } from "./session.js";
 
 export type PipelineMode = "resident" | "chained" | "stream";
@@ -103,8 +102,9 @@ export class Pipeline {
   /** Loads parts from memory and checks that they fit together. */
   static async fromParts(sources: readonly PartSource[], options: PipelineOptions = {}): Promise<Pipeline> {
     const mode = options.mode ?? "resident";
+    const tools = sources.some((s) => !s.signature) || (mode === "resident" && sources.length > 1) ? await onnxTools() : undefined;
     const models: (ModelProto | undefined)[] = [];
-    const model = (k: number): ModelProto => (models[k] ??= phaseSync("decode", () => decodeModel(requireOnnx(sources[k]!).bytes)));
+    const model = (k: number): ModelProto => (models[k] ??= phaseSync("decode", () => tools!.decodeModel(requireOnnx(sources[k]!).bytes)));
     const signatures = sources.map((s, k) => s.signature ?? signatureOfModel(model(k), s.name));
     const layout = checkChain(signatures, options.plan, options.outputs);
     if (mode === "stream") {
@@ -115,7 +115,7 @@ export class Pipeline {
     const pinned: PartSource[] = [];
     try {
       if (mode === "resident") {
-        const whole = sources.length === 1 ? sources[0]! : phaseSync("stitch", () => stitched(sources, layout, model));
+        const whole = sources.length === 1 ? sources[0]! : phaseSync("stitch", () => stitched(sources, layout, model, tools!));
         sessions.push(await sessionFor(whole, options));
         if (whole.format === "ort") pinned.push(whole);
         else if (whole !== sources[0]) wipe(whole);
@@ -181,6 +181,7 @@ export class Pipeline {
   }
 
   static async fromModels(models: readonly ModelProto[], options: PipelineOptions = {}): Promise<Pipeline> {
+    const { encodeModel } = await onnxTools();
     return Pipeline.fromParts(models.map((m, k) => ({ name: `part ${k}`, bytes: encodeModel(m) })), options);
   }
 
@@ -240,12 +241,24 @@ function requireOnnx(source: PartSource): PartSource {
   return source;
 }
 
+type OnnxTools = typeof import("../onnx/codec.js") & typeof import("./splice.js") & typeof import("./stitch.js");
+
+/**
+ * The protobuf codec, splicing and stitching, loaded only when parts must be decoded or joined: a
+ * chain of parts whose signatures are known (every bundle) runs without them.
+ */
+async function onnxTools(): Promise<OnnxTools> {
+  const [codec, splice, stitch] = await Promise.all([import("../onnx/codec.js"), import("./splice.js"), import("./stitch.js")]);
+  return { ...codec, ...splice, ...stitch };
+}
+
 /**
  * Resident mode's one model: the parts laid end to end and stitched in place (splice.ts), in the
  * buffer they already share (a bundle decrypts them so) or in one new buffer; by decoding and
  * re-encoding only for parts the splice cannot handle.
  */
-function stitched(sources: readonly PartSource[], layout: ChainLayout, model: (k: number) => ModelProto): PartSource {
+function stitched(sources: readonly PartSource[], layout: ChainLayout, model: (k: number) => ModelProto, tools: OnnxTools): PartSource {
+  const { planSplice, applySplice, encodeModel, stitchParts } = tools;
   for (const s of sources) requireOnnx(s);
   const sensitive = sources.some((s) => s.sensitive);
   const shared = sharedBuffer(sources);

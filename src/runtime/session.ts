@@ -1,6 +1,6 @@
 import { ort, ortLogOptions } from "../ort.js";
 import { RuntimeFailure } from "../errors.js";
-import { firstLine } from "../onnx/probe.js";
+import { firstLine } from "../util/text.js";
 
 /** Session settings msplit exposes; everything else keeps onnxruntime's defaults. */
 export interface SessionSettings {

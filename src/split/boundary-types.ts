@@ -1,6 +1,7 @@
 import { OnnxUnsupported } from "../errors.js";
 import type { Graph } from "../onnx/graph.js";
-import { firstLine, measureTypes, type MeasuredType } from "../onnx/probe.js";
+import { measureTypes, type MeasuredType } from "../onnx/probe.js";
+import { firstLine } from "../util/text.js";
 import { analyzeShapes, type ShapeAnalysis } from "../onnx/shapes.js";
 import type { Dim, TensorType } from "../onnx/types.js";
 import { evaluateType, formatSizes, inputShapesAt, otherSizes, type SizeChoice } from "./sizes.js";

@@ -1,6 +1,8 @@
 import type { Graph } from "../onnx/graph.js";
 import { clone, create, type ModelProto, ModelProtoSchema, type NodeProto, StringStringEntryProtoSchema, type TensorProto, type ValueInfoProto, ValueInfoProtoSchema } from "../onnx/proto.js";
-import { type TensorType, valueInfo } from "../onnx/types.js";
+import { type TensorType } from "../onnx/types.js";
+import { valueInfo } from "../onnx/value-info.js";
+import { PART_METADATA } from "./plan.js";
 import type { Schedule } from "./schedule.js";
 
 export interface PartGraph {
@@ -62,7 +64,6 @@ export function partGraph(graph: Graph, schedule: Schedule, a: number, b: number
   return { nodeIndices, inputs, outputs, initializers };
 }
 
-export const PART_METADATA = { index: "msplit.part.index", count: "msplit.part.count" } as const;
 
 /**
  * A standalone model for one part: the original's header, opsets and functions, its own graph.

@@ -1,7 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { IoError, MsplitError, PartsMismatch } from "../errors.js";
-import { encodeModelPieces } from "../onnx/codec.js";
 import { writePieces } from "../onnx/payload.js";
 import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
 import { readUntrusted } from "../util/untrusted-file.js";
@@ -15,6 +14,7 @@ export const PLAN_FILE = "plan.json";
  * into a hidden sibling first and renamed into place, so a failure leaves nothing behind.
  */
 export async function writeSplit(dir: string, result: SplitResult, onPart?: (index: number) => void): Promise<void> {
+  const { encodeModelPieces } = await import("../onnx/codec.js");
   const tmp = await createStagingDir(dir, 0o755);
   try {
     for (let i = 0; i < result.parts.length; i++) {

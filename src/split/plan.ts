@@ -72,3 +72,6 @@ export function parsePlan(text: string, source = "plan.json"): SplitPlan {
   });
   return plan;
 }
+
+/** The metadata keys msplit writes on every part it extracts (which part of how many). */
+export const PART_METADATA = { index: "msplit.part.index", count: "msplit.part.count" } as const;

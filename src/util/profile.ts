@@ -105,25 +105,13 @@ export function phaseSync<T>(name: string, fn: () => T): T {
   }
 }
 
-/** The profile collecting phases here, if any (to hand timings over from a worker). */
-export function activeProfile(): Profile | undefined {
-  return active.getStore();
-}
-
-let mainStart: { wallMs: number; cpuMs: number } | undefined;
-
-/** Called first thing by the CLI's entry point: the end of process start-up. */
-export function markMainStart(): void {
-  mainStart = { wallMs: performance.now(), cpuMs: cpuMs() };
-}
-
 /**
  * What happened before the command ran, from process start: node's own start-up (from
  * `performance.nodeTiming`; its CPU time is not measurable apart and counts under "modules"),
- * then loading the modules imported statically.
+ * then loading modules and parsing arguments, up to now (the command's first step).
  */
 export function addProcessStart(profile: Profile): void {
-  const start = mainStart ?? { wallMs: performance.now(), cpuMs: cpuMs() };
+  const start = { wallMs: performance.now(), cpuMs: cpuMs() };
   const boot = performance.nodeTiming.bootstrapComplete;
   profile.add("node start", boot, Number.NaN);
   profile.add("modules", start.wallMs - boot, start.cpuMs);

@@ -34,3 +34,8 @@ export function quote(name: string, max = 120): string {
 export function safeLine(text: string, max = 2000): string {
   return capLength(escapeControl(text), max);
 }
+
+/** The first line of an error's message, capped: what msplit quotes of a library's error. */
+export function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300);
+}

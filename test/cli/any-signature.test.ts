@@ -5,7 +5,7 @@ import { after, test } from "node:test";
 import { attr, GraphBuilder } from "../../src/onnx/builder.js";
 import { encodeModel } from "../../src/onnx/codec.js";
 import { create, DataType, OperatorSetIdProtoSchema } from "../../src/onnx/proto.js";
-import { valueInfo } from "../../src/onnx/types.js";
+import { valueInfo } from "../../src/onnx/value-info.js";
 import { encodeNpy, parseNpy } from "../../src/runtime/npy.js";
 import { fixturesDir, runCli, tempDir } from "../helpers/index.js";
 

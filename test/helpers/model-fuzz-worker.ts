@@ -24,7 +24,7 @@ async function runCommand(args: string[], outputs: string[]): Promise<CommandOut
   captured = "";
   let exitCode = 0;
   try {
-    await createProgram().parseAsync(["node", "msplit", ...args]);
+    await (await createProgram(args)).parseAsync(["node", "msplit", ...args]);
   } catch (e) {
     const failure = describeFailure(e);
     exitCode = failure.exitCode;

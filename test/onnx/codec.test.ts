@@ -8,7 +8,7 @@ import { attr, GraphBuilder } from "../../src/onnx/builder.js";
 import { decodeModel, encodeModel, loadModel } from "../../src/onnx/codec.js";
 import { create, DataLocation, DataType, ModelProtoSchema, StringStringEntryProtoSchema, TensorProtoSchema } from "../../src/onnx/proto.js";
 import { floatTensor, tensorToFloat32 } from "../../src/onnx/tensor.js";
-import { valueInfo } from "../../src/onnx/types.js";
+import { valueInfo } from "../../src/onnx/value-info.js";
 import { fixturesDir, repoRoot, tempDir } from "../helpers/index.js";
 
 function smallModel() {

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { loadModel } from "../../src/onnx/codec.js";
 import type { ModelProto } from "../../src/onnx/proto.js";
-import { checkChain as checkSignatures, signatureOfModel, stitchParts } from "../../src/runtime/assemble.js";
+import { checkChain as checkSignatures, signatureOfModel } from "../../src/runtime/assemble.js";
+import { stitchParts } from "../../src/runtime/stitch.js";
 import type { SplitPlan } from "../../src/split/plan.js";
 
 const checkChain = (parts: ModelProto[], plan?: SplitPlan) => checkSignatures(parts.map((p, k) => signatureOfModel(p, `part ${k}`)), plan);

@@ -1,23 +1,14 @@
 import type { Command } from "commander";
-import { readUntrusted } from "../../util/untrusted-file.js";
 import { Option } from "commander";
-import { coldStart } from "../../bench/cold.js";
-import { benchKbs } from "../../bench/kbs.js";
-import { benchOverhead } from "../../bench/overhead.js";
-import { warmInference } from "../../bench/warm.js";
-import { readInputSpecs } from "../../bench/inputs.js";
-import { measureInference } from "../../bench/measure.js";
-import { RESULT_MARK } from "../../bench/child.js";
-import { parseCollateral } from "../../attest/index.js";
-import { parseNow } from "./attest.js";
-import { parseShapes } from "../../runtime/feeds.js";
-import { benchDecrypt } from "../../seal/bench.js";
-import { benchPf } from "../../seal/gramine-pf/bench.js";
 import { info, printJson } from "../output.js";
 import { type KeyFlags, brokerOptions, keyOptions, keySource, parseIntArg, parseNumberArg, requireSealedOption, type SealedFlags, sealedPolicy } from "../options.js";
-import * as report from "./bench-report.js";
 
-export function register(program: Command): void {
+/** The benchmarks registered here; `report` (charts, zoo, matrix) lives in bench-report.ts. */
+const OWN_SUBCOMMANDS = ["overhead", "kbs", "cold", "warm", "decrypt", "pf", "measure"];
+
+// Every benchmark loads what it measures when it runs: `bench measure` is the child the report
+// spawns hundreds of times, and must not pay for the broker, the charts or the zoo.
+export async function register(program: Command, argv: readonly string[] = []): Promise<void> {
   const bench = program.command("bench").description("benchmarks (ratios against a baseline measured in the same run)");
   bench
     .command("overhead")
@@ -30,6 +21,7 @@ export function register(program: Command): void {
     .option("--slack <fraction>", "the splitter's balance slack (see split --help)", parseNumberArg(0), 0.1)
     .option("--json", "print one JSON object on stdout")
     .action(async (target: string, opts: { parts: number; runs: number; warmup: number; threads: number; slack: number; json?: boolean }) => {
+      const { benchOverhead } = await import("../../bench/overhead.js");
       const r = await benchOverhead(target, { ...opts, onProgress: opts.json ? undefined : info });
       if (opts.json) return printJson(r);
       info(
@@ -48,6 +40,12 @@ export function register(program: Command): void {
     .option("--now <iso>", "... at this time")
     .option("--json", "print one JSON object on stdout")
     .action(async (opts: { flows: number; concurrency: number; quote?: string; collateral?: string; now?: string; json?: boolean }) => {
+      const [{ readUntrusted }, { parseCollateral }, { parseNow }, { benchKbs }] = await Promise.all([
+        import("../../util/untrusted-file.js"),
+        import("../../attest/index.js"),
+        import("./attest.js"),
+        import("../../bench/kbs.js"),
+      ]);
       const quote = opts.quote ? await readUntrusted(opts.quote, "quote") : undefined;
       const collateral = opts.collateral ? parseCollateral(await readUntrusted(opts.collateral, "collateral")) : undefined;
       const r = await benchKbs({ flows: opts.flows, concurrency: opts.concurrency, quote, collateral, now: parseNow(opts.now) });
@@ -64,6 +62,7 @@ export function register(program: Command): void {
     .option("--shape <name=dims>", "shape of a random input with dynamic dims (repeatable; default: the plan's sizes, batch 1)", (v: string, p: string[]) => [...p, v], []);
   for (const o of [...keyOptions(), ...brokerOptions(), requireSealedOption()]) cold.addOption(o);
   cold.action(async (path: string, opts: KeyFlags & SealedFlags & { mode?: "resident" | "chained" | "stream"; threads: number; shape: string[] }) => {
+    const [{ parseShapes }, { coldStart }] = await Promise.all([import("../../runtime/feeds.js"), import("../../bench/cold.js")]);
     const shapes = parseShapes(opts.shape, undefined, "--shape");
     printJson(await coldStart(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, shapes, ...sealedPolicy(opts) }));
   });
@@ -78,6 +77,7 @@ export function register(program: Command): void {
     .option("--shape <name=dims>", "shape of an input with dynamic dims (repeatable; default: the plan's sizes, batch 1)", (v: string, p: string[]) => [...p, v], []);
   for (const o of keyOptions()) warm.addOption(o);
   warm.action(async (path: string, opts: KeyFlags & { mode?: "resident" | "chained" | "stream"; threads: number; runs: number; warmup: number; shape: string[] }) => {
+    const [{ parseShapes }, { warmInference }] = await Promise.all([import("../../runtime/feeds.js"), import("../../bench/warm.js")]);
     const shapes = parseShapes(opts.shape, undefined, "--shape");
     printJson(await warmInference(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, runs: opts.runs, warmup: opts.warmup, shapes }));
   });
@@ -87,6 +87,7 @@ export function register(program: Command): void {
     .option("--mib <n>", "part size in MiB", parseIntArg(1, 4096), 96)
     .option("--runs <n>", "alternating runs of each", parseIntArg(1), 5)
     .action(async (opts: { mib: number; runs: number }) => {
+      const { benchDecrypt } = await import("../../seal/bench.js");
       printJson(await benchDecrypt(opts.mib * 2 ** 20, opts.runs));
     });
   bench
@@ -95,6 +96,7 @@ export function register(program: Command): void {
     .option("--mb <n>", "file size in MB (10^6 bytes)", parseIntArg(1, 4096), 100)
     .option("--runs <n>", "alternating runs of each", parseIntArg(1), 5)
     .action(async (opts: { mb: number; runs: number }) => {
+      const { benchPf } = await import("../../seal/gramine-pf/bench.js");
       printJson(await benchPf(opts.mb * 1e6, opts.runs));
     });
 
@@ -110,6 +112,11 @@ export function register(program: Command): void {
     .option("--hold", "after the result line, wait until stdin closes (so the parent can read this process's peak memory)");
   for (const o of keyOptions()) measure.addOption(o);
   measure.action(async (path: string, opts: KeyFlags & { inputs: string; mode?: "resident" | "chained" | "stream"; threads: number; warmRuns: number; warmMs: number; hold?: boolean }) => {
+    const [{ measureInference }, { readInputSpecs }, { RESULT_MARK }] = await Promise.all([
+      import("../../bench/measure.js"),
+      import("../../bench/inputs.js"),
+      import("../../bench/child.js"),
+    ]);
     const r = await measureInference(path, { mode: opts.mode, key: keySource(opts), threads: opts.threads, inputs: await readInputSpecs(opts.inputs), warmRuns: opts.warmRuns, warmBudgetMs: opts.warmMs });
     process.stdout.write(`${RESULT_MARK}${JSON.stringify(r)}\n`);
     if (opts.hold) {
@@ -120,6 +127,7 @@ export function register(program: Command): void {
       });
     }
   });
-  report.register(bench);
+  const words = argv.filter((a) => !a.startsWith("-"));
+  if (!OWN_SUBCOMMANDS.includes(words[words.indexOf("bench") + 1] ?? "")) (await import("./bench-report.js")).register(bench);
 }
 

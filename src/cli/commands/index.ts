@@ -1,23 +1,43 @@
 import type { Command } from "commander";
-import * as attest from "./attest.js";
-import * as bench from "./bench.js";
-import * as importCmd from "./import.js";
-import * as doctor from "./doctor.js";
-import * as gramine from "./gramine.js";
-import * as infer from "./infer.js";
-import * as inspect from "./inspect.js";
-import * as kbs from "./kbs.js";
-import * as keygen from "./keygen.js";
-import * as mystikos from "./mystikos.js";
-import * as pf from "./pf.js";
-import * as run from "./run.js";
-import * as seal from "./seal.js";
-import * as split from "./split.js";
-import * as unseal from "./unseal.js";
-import * as verify from "./verify.js";
-import * as zoo from "./zoo.js";
 
-/** Each command lives in its own module and adds itself to the program. */
-export function registerCommands(program: Command): void {
-  for (const c of [zoo, importCmd, split, keygen, seal, unseal, run, infer, inspect, verify, attest, kbs, bench, pf, gramine, mystikos, doctor]) c.register(program);
+interface CommandModule {
+  /** `argv` lets a command with many subcommands load only the one named. */
+  register(program: Command, argv?: readonly string[]): void | Promise<void>;
+}
+
+/**
+ * Each command lives in its own module and adds itself to the program. Modules load on demand: a
+ * cold `infer` pays for onnxruntime and sharp, not for the key broker's server, the benchmark's
+ * charts or the ONNX codec it never uses (docs/benchmarks.md, "Cold start").
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<CommandModule>]> = [
+  ["zoo", () => import("./zoo.js")],
+  ["import", () => import("./import.js")],
+  ["split", () => import("./split.js")],
+  ["keygen", () => import("./keygen.js")],
+  ["seal", () => import("./seal.js")],
+  ["unseal", () => import("./unseal.js")],
+  ["run", () => import("./run.js")],
+  ["infer", () => import("./infer.js")],
+  ["inspect", () => import("./inspect.js")],
+  ["verify", () => import("./verify.js")],
+  ["attest", () => import("./attest.js")],
+  ["kbs", () => import("./kbs.js")],
+  ["bench", () => import("./bench.js")],
+  ["pf", () => import("./pf.js")],
+  ["gramine", () => import("./gramine.js")],
+  ["mystikos", () => import("./mystikos.js")],
+  ["doctor", () => import("./doctor.js")],
+];
+
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map(([name]) => name);
+
+/**
+ * Registers the command `argv` names (the first word that is not an option), or every command when
+ * it names none or an unknown one, so that help and commander's "unknown command" advice stay whole.
+ */
+export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
+  const word = argv.find((a) => !a.startsWith("-"));
+  const chosen = COMMANDS.filter(([name]) => name === word);
+  for (const [, load] of chosen.length > 0 ? chosen : COMMANDS) await (await load()).register(program, argv);
 }
