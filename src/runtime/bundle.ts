@@ -1,5 +1,4 @@
 import { UsageError } from "../errors.js";
-import { decodeModel } from "../onnx/codec.js";
 import { BundleInvalid, type BundleInfo, type KeySource, loadBoundKey, loadKey, openBundle, type OpenedBundle, sealBundle, unsealBundle, zeroize } from "../seal/index.js";
 import type { SplitPlan } from "../split/plan.js";
 import { phase } from "../util/profile.js";
@@ -28,6 +27,7 @@ export interface SealPartsOptions {
  */
 export async function sealParts(dir: string, parts: readonly PartSource[], key: Uint8Array, options: SealPartsOptions = {}): Promise<BundleInfo> {
   const partFormat = options.partFormat ?? "ort";
+  const { decodeModel } = await import("../onnx/codec.js");
   const signatures = parts.map((p, k) => ({ ...signatureOfModel(decodeModel(p.bytes), `part ${k}`), label: `part ${k}` }));
   const bodies: Uint8Array[] = [];
   for (let k = 0; k < parts.length; k++) {
@@ -56,13 +56,17 @@ export interface OpenedParts {
   load(index: number): Promise<PartSource>;
 }
 
-/** Opens a sealed bundle with a key from `keySource`; nothing is decrypted until `load`. */
-export async function openSealedParts(dir: string, keySource: KeySource): Promise<OpenedParts> {
+/**
+ * Opens a sealed bundle with a key from `keySource`; nothing is decrypted until `load`. The
+ * authenticated encryption checks every part; `hashParts` adds the manifest's SHA-256 (for
+ * `verify` and `inspect`, off on the run path: docs/bundle-format.md, "Reading a bundle").
+ */
+export async function openSealedParts(dir: string, keySource: KeySource, options: { hashParts?: boolean } = {}): Promise<OpenedParts> {
   // A key bound to one bundle (released by a broker) opens that bundle only: no rollback.
   const { key, bundleId } = await phase("key", () => loadBoundKey(keySource));
   let bundle: OpenedBundle;
   try {
-    bundle = await phase("open bundle", () => openBundle(dir, key, { expectId: bundleId }));
+    bundle = await phase("open bundle", () => openBundle(dir, key, { expectId: bundleId, hashParts: options.hashParts ?? false }));
   } finally {
     zeroize(key);
   }

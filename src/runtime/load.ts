@@ -18,13 +18,14 @@ export interface LoadedSources {
 }
 
 /**
- * Every part of a model file, parts directory or bundle, in memory (bundles decrypted). With a
- * key, or with `requireSealed`, plaintext is refused (admit.ts).
+ * Every part of a model file, parts directory or bundle, in memory (bundles decrypted, each part
+ * checked against the manifest's SHA-256 too). With a key, or with `requireSealed`, plaintext is
+ * refused (admit.ts).
  */
 export async function readSources(path: string, key?: KeySource, policy: Omit<SourcePolicy, "key"> = {}): Promise<LoadedSources> {
   const kind = await admitSource(path, { ...policy, key });
   if (kind === "bundle") {
-    const opened = await openSealedParts(path, requireKey(path, key, policy.wrapKey));
+    const opened = await openSealedParts(path, requireKey(path, key, policy.wrapKey), { hashParts: true });
     try {
       const sources: PartSource[] = [];
       for (let i = 0; i < opened.bundle.partCount; i++) sources.push(await opened.load(i));
