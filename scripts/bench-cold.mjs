@@ -19,8 +19,8 @@ const GNU_TIME = "/usr/bin/time";
 
 const USAGE = `npm run bench -- cold [--pairs N] [--warm-pairs N] [--warm-runs N] [--keep DIR]
 
-  --pairs N        cold runs of each side, alternating (default 5)
-  --warm-pairs N   warm-inference processes of each side, alternating (default 3)
+  --pairs N        cold runs of each side, in rotation (default 5)
+  --warm-pairs N   warm-inference processes of each side, in rotation (default 3)
   --warm-runs N    timed inferences per warm process, after 3 unmeasured ones (default 30)
   --keep DIR       build the models and bundles in DIR (new or empty) and keep them (default: a temporary directory)
 
@@ -51,9 +51,13 @@ function measure(cmd, args, { selfRss, env = {} } = {}) {
   return { wallMs, maxRssKiB, stdout: r.stdout, stderr: r.stderr };
 }
 
-const msplitArgs = (args) => [cli, ...args];
-function msplit(args, options) {
-  return measure(process.execPath, msplitArgs(args), { ...options, env: { MSPLIT_REPORT_RUSAGE: "1" }, selfRss: (r) => JSON.parse(/msplit-rusage (.*)/.exec(r.stderr)[1]).maxRssKiB });
+// msplit runs as users run it, bin/msplit (node with huge pages and a small young generation), on
+// this node; `bare` runs plain `node dist/cli/main.js` to show what those settings are worth.
+const bin = join(root, "bin", "msplit");
+const nodePath = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
+function msplit(args, { bare = false, ...options } = {}) {
+  const [file, argv] = bare ? [process.execPath, [cli, ...args]] : [bin, args];
+  return measure(file, argv, { ...options, env: { MSPLIT_REPORT_RUSAGE: "1", PATH: nodePath }, selfRss: (r) => JSON.parse(/msplit-rusage (.*)/.exec(r.stderr)[1]).maxRssKiB });
 }
 
 function peerPython() {
@@ -116,28 +120,34 @@ export function cold(argv) {
     msplit(["keygen", "-o", key]);
     const bundle = join(dir, "bundle");
     msplit(["split", model, "--parts", "12", "--seal", "--key", key, "-o", bundle]);
+    // Warm inference of one stitched session needs ONNX-format parts (resident mode).
+    const onnxBundle = join(dir, "bundle-onnx");
+    msplit(["split", model, "--parts", "12", "--seal", "--part-format", "onnx", "--key", key, "-o", onnxBundle]);
 
     const msplitInfer = ["infer", bundle, "--key", key, "--image", image, "--threads", "1", "-o", join(dir, "result-msplit.txt"), "--json", "--profile", "--force"];
     const peerInfer = ["infer", "--dir", peerDir, "--image", image, "--labels", labels, "--output", join(dir, "result-peer.txt")];
-    const sides = { peer: [], msplit: [] };
+    const sides = { peer: [], msplit: [], bare: [] };
+    const rotations = [["peer", "msplit", "bare"], ["msplit", "bare", "peer"], ["bare", "peer", "msplit"]];
     for (let r = 0; r < pairs; r++) {
-      const order = r % 2 === 0 ? ["peer", "msplit"] : ["msplit", "peer"];
-      for (const side of order) {
+      for (const side of rotations[r % 3]) {
         if (side === "peer" && missing) continue;
         if (side === "peer") {
           const p = peer(peerInfer);
           sides.peer.push({ wallMs: p.wallMs, rssKiB: p.maxRssKiB, phases: p.json.phases_ms, top: p.json.top.map((t) => t[0]) });
         } else {
-          const m = msplit(msplitInfer);
+          const m = msplit(msplitInfer, { bare: side === "bare" });
           const j = JSON.parse(m.stdout);
           const phases = Object.fromEntries(j.profile.map((p) => [p.name, p.wallMs]));
           const cpu = Object.fromEntries(j.profile.map((p) => [p.name, p.cpuMs]));
-          sides.msplit.push({ wallMs: m.wallMs, rssKiB: m.maxRssKiB, phases, cpu, top: j.top.map((t) => t.label), mode: j.mode });
+          sides[side].push({ wallMs: m.wallMs, rssKiB: m.maxRssKiB, phases, cpu, top: j.top.map((t) => t.label), mode: j.mode });
         }
       }
     }
 
-    const rows = [["msplit", sides.msplit, `msplit infer <bundle> --key k --image chelsea.jpg --threads 1 (${sides.msplit[0].mode})`]];
+    const rows = [
+      ["msplit", sides.msplit, `bin/msplit infer <bundle> --key k --image chelsea.jpg --threads 1 (${sides.msplit[0].mode})`],
+      ["bare", sides.bare, `the same as node dist/cli/main.js infer ... (no huge pages, default V8 heap)`],
+    ];
     if (!missing) rows.unshift(["peer", sides.peer, `original.py infer (decrypt to disk, torch.load, chain)`]);
     console.log(`\n| run | wall s, median (min-max) of ${pairs} | peak RSS MiB, median (min-max) |`);
     console.log("|---|---|---|");
@@ -157,19 +167,27 @@ export function cold(argv) {
     for (const [n, v] of mw) console.log(`  msplit ${n.padEnd(14)} ${fmt(v).padStart(7)} | ${Number.isNaN(mc[n]) ? "      -" : fmt(mc[n]).padStart(7)}`);
     if (!missing) for (const [n, v] of phaseMedians(sides.peer.map((x) => x.phases))) console.log(`  peer   ${n.padEnd(14)} ${fmt(v).padStart(7)}`);
 
-    const warm = { peer: [], msplit: [] };
+    // Warm: the default bundle (ORT-format parts, chained) and the ONNX-format one stitched into one session.
+    const warmSides = {
+      peer: () => peer(["warm", "--dir", peerDir, "--runs", warmRuns]).json.median_ms,
+      chained: () => JSON.parse(msplit(["bench", "warm", bundle, "--key", key, "--threads", "1", "--runs", warmRuns]).stdout).median_ms,
+      resident: () => JSON.parse(msplit(["bench", "warm", onnxBundle, "--key", key, "--threads", "1", "--runs", warmRuns, "--mode", "resident"]).stdout).median_ms,
+    };
+    const warm = { peer: [], chained: [], resident: [] };
+    const warmRotations = [["peer", "chained", "resident"], ["chained", "resident", "peer"], ["resident", "peer", "chained"]];
     for (let r = 0; r < warmPairs; r++) {
-      const order = r % 2 === 0 ? ["peer", "msplit"] : ["msplit", "peer"];
-      for (const side of order) {
-        if (side === "peer" && missing) continue;
-        if (side === "peer") warm.peer.push(peer(["warm", "--dir", peerDir, "--runs", warmRuns]).json.median_ms);
-        else warm.msplit.push(JSON.parse(msplit(["bench", "warm", bundle, "--key", key, "--threads", "1", "--runs", warmRuns]).stdout).median_ms);
-      }
+      for (const side of warmRotations[r % 3]) if (!(side === "peer" && missing)) warm[side].push(warmSides[side]());
     }
     console.log(`\nwarm inference, ms: median of each process's median of ${warmRuns} runs (min-max over ${warmPairs} processes)`);
-    if (!missing) console.log(`  peer   original.py warm --runs ${warmRuns}                      ${spread(warm.peer, 2)}`);
-    console.log(`  msplit msplit bench warm <bundle> --threads 1 --runs ${warmRuns}   ${spread(warm.msplit, 2)}`);
-    if (!missing) console.log(`  msplit / peer x${fmt(median(warm.msplit) / median(warm.peer), 3)} (target <= 0.4)`);
+    if (!missing) console.log(`  peer      original.py warm --runs ${warmRuns}                                    ${spread(warm.peer, 2)}`);
+    const warmRows = [
+      ["chained", `bin/msplit bench warm <bundle> --threads 1 --runs ${warmRuns} (ORT parts)       `],
+      ["resident", `bin/msplit bench warm <onnx-format bundle> --mode resident ...          `],
+    ];
+    for (const [side, label] of warmRows) {
+      const ratio = missing ? "" : `  msplit / peer x${fmt(median(warm[side]) / median(warm.peer), 3)} (target <= 0.4)`;
+      console.log(`  ${side.padEnd(9)} ${label} ${spread(warm[side], 2)}${ratio}`);
+    }
     console.log(`\n${machine()} after`);
   } finally {
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });

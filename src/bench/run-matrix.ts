@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IoError, SplitInvalidParts, UsageError } from "../errors.js";
 import type { PartFormat } from "../runtime/pipeline.js";
@@ -16,8 +16,12 @@ import type { MeasureResult } from "./measure.js";
 import { PEER_MODEL, PEER_PARTS, type PeerInfer, peerInferArgs, peerPhases, peerPython, peerSetup, type PeerWarm, peerWarmArgs } from "./peer.js";
 import { type Artifacts, type BenchModel, loadBenchModel, prepareArtifacts } from "./prepare.js";
 
-/** The CLI a measuring child runs: dist/cli/main.js beside this library (src/ and dist/ are both one level down). */
-export const CLI_PATH = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+/**
+ * The command a measuring child runs: bin/msplit, as users run msplit (node with huge pages and a
+ * small young generation: README, "The command line"), on this process's node.
+ */
+export const BIN_PATH = fileURLToPath(new URL("../../bin/msplit", import.meta.url));
+const CHILD_ENV = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` };
 
 export interface MatrixOptions {
   models: BenchModel[];
@@ -29,7 +33,7 @@ export interface MatrixOptions {
   warmBudgetMs: number;
   sampleMs: number;
   threads: number;
-  /** Runs each child under this command as well (it stands for `msplit`; `{msplit}` inside it expands to node + the CLI). */
+  /** Runs each child under this command as well (it stands for `msplit`; `{msplit}` inside it expands to bin/msplit). */
   runner?: string;
   runnerLabel?: string;
   /** Run the original's method (AlexNet, 12 pieces) in the same rounds. */
@@ -76,11 +80,11 @@ function shellQuote(s: string): string {
 
 /** The command for `msplit <args>` natively or under the runner. */
 function msplitCommand(args: string[], runner: string | undefined): ChildCommand {
-  if (!runner) return { file: process.execPath, args: [CLI_PATH, ...args] };
-  const self = `${shellQuote(process.execPath)} ${shellQuote(CLI_PATH)}`;
+  if (!runner) return { file: BIN_PATH, args, env: CHILD_ENV };
+  const self = shellQuote(BIN_PATH);
   const prefix = runner.includes("{msplit}") ? runner.replaceAll("{msplit}", self) : runner;
   // exec: the runner takes the shell's pid, so the sampled tree is the runner's.
-  return { file: "/bin/sh", args: ["-c", `exec ${prefix} "$@"`, "msplit-bench", ...args] };
+  return { file: "/bin/sh", args: ["-c", `exec ${prefix} "$@"`, "msplit-bench", ...args], env: CHILD_ENV };
 }
 
 function measureArgs(path: string, mode: BenchMode, inputs: string, key: string, o: MatrixOptions): string[] {

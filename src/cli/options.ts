@@ -33,7 +33,7 @@ export function parseNumberArg(min: number, options: { exclusive?: boolean } = {
 /** Options every command that runs a model shares. */
 export function sessionOptions(): Option[] {
   return [
-    new Option("--mode <mode>", "resident: parts stitched into one session (default for plain parts); chained: one session per part (default for sealed ORT-format bundles); stream: one part in memory at a time")
+    new Option("--mode <mode>", "stream (the default: each part runs once here): one part in memory at a time, loaded, run and released; resident: parts stitched into one session; chained: one session per part, all held")
       .choices(["resident", "chained", "stream"]),
     new Option("--stream", "same as --mode stream: load, run and release one part at a time (bounded memory)"),
     ...keyOptions(),
@@ -51,10 +51,13 @@ export interface SessionFlags extends KeyFlags, SealedFlags {
   optimization: "disabled" | "basic" | "extended" | "all";
 }
 
-/** Settings for a one-shot command (run, infer): every session runs once, so weights are not packed. */
+/**
+ * Settings for a one-shot command (run, infer): every part runs once, so parts stream by default
+ * (the lowest peak memory, and no slower: docs/benchmarks.md, "Cold start") and weights are not packed.
+ */
 export function sessionSettings(flags: SessionFlags): SessionSettings & SourcePolicy & { mode?: PipelineMode } {
   return {
-    mode: flags.stream ? "stream" : flags.mode,
+    mode: flags.stream ? "stream" : (flags.mode ?? "stream"),
     intraOpThreads: flags.threads,
     optimization: flags.optimization,
     prepack: false,

@@ -1,6 +1,7 @@
 import { createSecretKey } from "node:crypto";
 import type { CipherKey } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
+import { collectYoungGarbage } from "../util/garbage.js";
 import { phase, phaseSync } from "../util/profile.js";
 import { BundleTampered, BundleTruncated } from "./errors.js";
 import { chunkCount, openChunk, SEALED_CHUNK_SIZE, sealedSize } from "./stream.js";
@@ -18,6 +19,9 @@ export type ChunkSource = (position: number, length: number) => Promise<Uint8Arr
 
 /** Chunks fetched per read: large enough to amortise syscalls, small enough to bound memory. */
 const BATCH_CHUNKS = 16;
+
+/** Plaintext bytes between two collections of the chunks already copied (util/garbage.ts). */
+const COLLECT_EVERY = 2 << 20;
 
 export function fileSource(fh: FileHandle, base: number, sealedLength: number): ChunkSource {
   const buf = Buffer.allocUnsafe(Math.min(BATCH_CHUNKS * SEALED_CHUNK_SIZE, sealedLength));
@@ -81,6 +85,7 @@ export async function collectChunks(chunks: AsyncIterable<Buffer>, size: number,
         c.copy(out, off);
         c.fill(0);
       });
+      if (Math.floor((off + c.length) / COLLECT_EVERY) > Math.floor(off / COLLECT_EVERY)) collectYoungGarbage();
       off += c.length;
     }
     if (off !== size) throw new RangeError("less plaintext than announced");
