@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { IoError, MsplitError, PartsMismatch } from "../errors.js";
 import { writePieces } from "../onnx/payload.js";
 import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";
-import { readUntrusted } from "../util/untrusted-file.js";
+import { readUntrusted, readUntrustedJoined } from "../util/untrusted-file.js";
 import { parsePlan, type SplitPlan } from "./plan.js";
 import type { SplitResult } from "./split.js";
 
@@ -53,7 +53,7 @@ export async function readPartsDir(dir: string): Promise<PartsOnDisk> {
     files = names.filter((n) => n.endsWith(".onnx")).sort();
     if (files.length === 0) throw new PartsMismatch(`${dir} holds no plan.json and no .onnx parts`);
   }
-  const parts = [];
-  for (const f of files) parts.push({ name: f, bytes: await readUntrusted(join(dir, f), "model") });
-  return { plan, parts };
+  // One buffer for all: resident mode stitches the parts where they lie (runtime/splice.ts).
+  const bytes = await readUntrustedJoined(files.map((f) => join(dir, f)), "model");
+  return { plan, parts: files.map((name, i) => ({ name, bytes: bytes[i]! })) };
 }

@@ -129,6 +129,37 @@ export async function readUntrusted(path: string, kind: FileKind, options: OpenU
 }
 
 /**
+ * Reads several regular files of `kind` end to end into one buffer, each checked as by
+ * `readUntrusted`; returns a view per file. A consumer that joins them (resident mode's in-place
+ * stitch) then needs no second copy.
+ */
+export async function readUntrustedJoined(paths: readonly string[], kind: FileKind, options: OpenUntrustedOptions = {}): Promise<Buffer[]> {
+  const opened: (UntrustedFile & { path: string })[] = [];
+  try {
+    for (const path of paths) opened.push({ ...(await openUntrusted(path, kind, options)), path });
+    const joined = Buffer.allocUnsafeSlow(opened.reduce((n, f) => n + f.size, 0));
+    const views: Buffer[] = [];
+    let offset = 0;
+    const probe = Buffer.alloc(1);
+    for (const { fh, size, path } of opened) {
+      const view = joined.subarray(offset, offset + size);
+      try {
+        if ((await readInto(fh, view, 0)) < size || (await fh.read(probe, 0, 1, size)).bytesRead !== 0)
+          throw new IoError(`${KIND_NAMES[kind]} ${path} changed size while it was read`);
+      } catch (e) {
+        if (e instanceof IoError) throw e;
+        throw ioError(path, KIND_NAMES[kind], e);
+      }
+      views.push(view);
+      offset += size;
+    }
+    return views;
+  } finally {
+    await Promise.all(opened.map((f) => f.fh.close()));
+  }
+}
+
+/**
  * Fills `buf` from `position` (or, with null, from the file's current position) until it is full
  * or the file ends; returns how many bytes were read.
  */

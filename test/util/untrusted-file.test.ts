@@ -4,7 +4,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { readUntrusted } from "../../src/util/untrusted-file.js";
+import { readUntrusted, readUntrustedJoined } from "../../src/util/untrusted-file.js";
 import { rejectsWith, tempDir } from "../helpers/index.js";
 
 /** One policy for every file msplit reads: regular files, one symlink, bounded size, never blocking. */
@@ -52,4 +52,17 @@ test("a socket is refused", async () => {
 test("a file above its kind's limit is refused before it is read", async () => {
   await rejectsWith(readUntrusted(p("data"), "npy", { maxBytes: 9 }), "ERR_FILE_TOO_LARGE", /10 bytes/);
   assert.equal((await readUntrusted(p("data"), "npy", { maxBytes: 10 })).length, 10);
+});
+
+test("readUntrustedJoined reads files end to end into one buffer, with every check of readUntrusted", async (t) => {
+  writeFileSync(p("second"), "abc");
+  writeFileSync(p("empty"), "");
+  const views = await readUntrustedJoined([p("data"), p("empty"), p("link"), p("second")], "model");
+  assert.deepEqual(views.map((v) => v.toString()), ["0123456789", "", "0123456789", "abc"]);
+  assert.ok(views.every((v) => v.buffer === views[0]!.buffer), "one buffer");
+  assert.deepEqual(views.map((v) => v.byteOffset - views[0]!.byteOffset), [0, 10, 10, 20]);
+  await rejectsWith(readUntrustedJoined([p("data"), p("dir")], "model"), "ERR_NOT_REGULAR_FILE");
+  await rejectsWith(readUntrustedJoined([p("data"), p("link-to-link")], "model"), "ERR_NOT_REGULAR_FILE");
+  if (!hasFifo) return t.skip("mkfifo unavailable");
+  await rejectsWith(readUntrustedJoined([p("fifo"), p("data")], "model"), "ERR_NOT_REGULAR_FILE", /FIFO/);
 });
