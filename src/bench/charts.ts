@@ -21,7 +21,13 @@ export interface RenderedChart extends Chart {
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const COLUMNS = 4;
 
-const modeColor = { field: "series", type: "nominal", title: "mode" } as const;
+/** Vega's category10, in order: every chart maps the same series to the same colour. */
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+/** The colour encoding of a series, over the report's whole set of series (each chart alone would number its own). */
+function modeColor(domain: readonly string[]) {
+  return { field: "series", type: "nominal", title: "mode", scale: { domain: [...domain], range: domain.map((_, i) => PALETTE[i % PALETTE.length]!) } } as const;
+}
 
 /** Summary rows with a `series` label: the mode, plus the environment when there is more than one. */
 function seriesRows(rows: readonly SummaryRow[]): (SummaryRow & { series: string; rss_peak_mib: number })[] {
@@ -29,7 +35,7 @@ function seriesRows(rows: readonly SummaryRow[]): (SummaryRow & { series: string
   return rows.map((r) => ({ ...r, series: envs.size > 1 ? `${r.mode} (${r.env})` : r.mode, rss_peak_mib: Math.round((r.rss_peak_kb / 1024) * 10) / 10 }));
 }
 
-function perModelLines(rows: readonly SummaryRow[], field: string, title: string, name: string, chartTitle: string, caption: string, log = false): Chart {
+function perModelLines(rows: readonly SummaryRow[], domain: readonly string[], field: string, title: string, name: string, chartTitle: string, caption: string, log = false): Chart {
   return {
     name,
     title: chartTitle,
@@ -48,7 +54,7 @@ function perModelLines(rows: readonly SummaryRow[], field: string, title: string
           x: { field: "parts", type: "quantitative", title: "parts", scale: { zero: false } },
           // Log scale where modes differ by orders of magnitude (a streamed run re-opens every part).
           y: { field, type: "quantitative", title, scale: log ? { type: "log" } : { zero: true } },
-          color: modeColor,
+          color: modeColor(domain),
           tooltip: [{ field: "model" }, { field: "parts" }, { field: "series" }, { field, type: "quantitative" }],
         },
       },
@@ -61,12 +67,13 @@ export function reportCharts(summary: readonly SummaryRow[], series: MatrixResul
   const msplitRows = summary.filter((r) => r.mode !== "peer");
   const envs = [...new Set(summary.map((r) => r.env))];
   const maxParts = Math.max(...msplitRows.map((r) => r.parts));
+  const domain = [...new Set(seriesRows(summary).map((r) => r.series))].sort();
   const charts: Chart[] = [
-    perModelLines(summary, "warm_median_ms", "warm inference, median ms", "inference", "Warm inference time vs number of parts",
+    perModelLines(summary, domain, "warm_median_ms", "warm inference, median ms", "inference", "Warm inference time vs number of parts",
       "Median of every warm run (all repetitions pooled), per model, one line per mode; log scale.", true),
-    perModelLines(msplitRows, "overhead_ms", "overhead ms (read+decrypt+sessions)", "overhead", "Overhead vs number of parts",
+    perModelLines(msplitRows, domain, "overhead_ms", "overhead ms (read+decrypt+sessions)", "overhead", "Overhead vs number of parts",
       "Read + decrypt + session creation, median over repetitions. Streamed bundles create their sessions during each run, so their overhead is only opening the bundle. Log scale.", true),
-    perModelLines(summary, "rss_peak_mib", "peak RSS, MiB", "memory", "Peak memory vs number of parts",
+    perModelLines(summary, domain, "rss_peak_mib", "peak RSS, MiB", "memory", "Peak memory vs number of parts",
       "The kernel's peak resident set size of each child process (VmHWM read before it exits), median over repetitions."),
   ];
   const phases = summary
@@ -113,8 +120,8 @@ export function reportCharts(summary: readonly SummaryRow[], series: MatrixResul
       $schema: SCHEMA,
       data: { values: points },
       vconcat: [
-        { width: 560, height: 140, mark: { type: "line", interpolate: "step-after" }, encoding: { x: { field: "t_s", type: "quantitative", title: "seconds since spawn" }, y: { field: "cpu_pct", type: "quantitative", title: "CPU %" }, color: modeColor } },
-        { width: 560, height: 140, mark: "line", encoding: { x: { field: "t_s", type: "quantitative", title: "seconds since spawn" }, y: { field: "rss_mib", type: "quantitative", title: "RSS MiB" }, color: modeColor } },
+        { width: 560, height: 140, mark: { type: "line", interpolate: "step-after" }, encoding: { x: { field: "t_s", type: "quantitative", title: "seconds since spawn" }, y: { field: "cpu_pct", type: "quantitative", title: "CPU %" }, color: modeColor(domain) } },
+        { width: 560, height: 140, mark: "line", encoding: { x: { field: "t_s", type: "quantitative", title: "seconds since spawn" }, y: { field: "rss_mib", type: "quantitative", title: "RSS MiB" }, color: modeColor(domain) } },
       ],
     },
   });

@@ -53,8 +53,13 @@ export async function benchReport(o: ReportOptions): Promise<ReportResult> {
     o.onNote?.(m);
   };
   notes.push(o.runner ? `Environments: native and "${o.runner}" (${o.runnerLabel ?? o.runner.split(/\s+/)[0]}), interleaved in the same rounds.` : "Native runs only: no --runner was given, so there is no enclave comparison in this report.");
-  const energy = probeEnergy();
+  const jobs = Math.max(1, o.jobs ?? 1);
+  const probed = probeEnergy();
+  // A package-wide counter cannot tell two children running at once apart.
+  const energy = jobs > 1 && probed.available ? { available: false, reason: `${jobs} children ran at once (--jobs ${jobs}) and RAPL counts the whole package`, zones: [] } : probed;
   notes.push(energy.available ? `Energy from RAPL: ${energy.zones.map((z) => z.name).join(", ")} (package-wide: other processes on the package count too).` : `Energy and power: n/a. ${energy.reason}. Nothing is estimated in their place.`);
+  if (jobs > 1)
+    notes.push(`${jobs} children ran at once (--jobs ${jobs}): they competed for cores, memory bandwidth and caches, so times and CPU figures are those of a loaded machine; memory figures are each process's own.`);
   let peer = o.peer;
   if (peer) {
     const status = peerStatus();

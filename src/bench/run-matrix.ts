@@ -28,6 +28,12 @@ export interface MatrixOptions {
   parts: number[];
   modes: BenchMode[];
   repetitions: number;
+  /**
+   * Children run at once (default 1). More finish sooner on several cores, but they compete for
+   * memory bandwidth and caches: times are the figures of a loaded machine, and energy is not
+   * measured (the counter is package-wide).
+   */
+  jobs?: number;
   warmRuns: number;
   /** A child stops its warm runs after this much time once it has 3 (streamed runs re-open every part). */
   warmBudgetMs: number;
@@ -164,8 +170,11 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
         total += 3 * o.repetitions;
       }
       const failed = new Set<Config>();
-      for (let rep = 0; rep < o.repetitions; rep++) {
-        for (const c of rotate(configs, rep)) {
+      const queue: [Config, number][] = [];
+      for (let rep = 0; rep < o.repetitions; rep++) for (const c of rotate(configs, rep)) queue.push([c, rep]);
+      const runNext = async (): Promise<void> => {
+        for (let item = queue.shift(); item; item = queue.shift()) {
+          const [c, rep] = item;
           const what = `${c.model.name} ${c.parts} parts ${c.mode} ${c.env}`;
           progress(`${what} (rep ${rep + 1}/${o.repetitions})`);
           done += c.weight;
@@ -180,7 +189,8 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
             note(`${what}: failed, left out of the report: ${e.message}`);
           }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, o.jobs ?? 1) }, runNext));
       await rm(dir, { recursive: true, force: true });
     }
     progress("done");

@@ -187,3 +187,14 @@ test("--model adds an ONNX file with its own input signature (96x96 here, not th
   assert.equal(rows[0]!.parts_made, "3");
   positive(rows[0]!, POSITIVE_RAW, "mobilenet_v3_tiny");
 });
+
+test("--jobs 2 runs children two at a time: every configuration x repetition once, and the report says the machine was shared", () => {
+  const model = join(fixturesDir, "graphs", "mobilenet_v3_tiny.onnx");
+  const dest = join(dir.path, "jobs");
+  const r = runCli(["bench", "report", "--models", "none", "--model", model, "--parts", "2,3", "--modes", "plain,sealed", "--reps", "2", "--warm-runs", "1", "--jobs", "2", "-o", dest]);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = parse<Record<string, string>>(readFileSync(join(dest, "raw.csv"), "utf8"), { columns: true });
+  assert.deepEqual(rows.map((x) => `${x.parts} ${x.mode} ${x.rep}`).sort(), ["2 plain 1", "2 plain 2", "2 sealed 1", "2 sealed 2", "3 plain 1", "3 plain 2", "3 sealed 1", "3 sealed 2"]);
+  for (const row of rows) positive(row, POSITIVE_RAW, `${row.parts} ${row.mode} ${row.rep}`);
+  assert.match(readFileSync(join(dest, "report.html"), "utf8"), /2 children ran at once \(--jobs 2\)/);
+});

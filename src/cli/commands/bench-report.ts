@@ -31,6 +31,7 @@ interface ReportFlags {
   parts: string;
   modes: string;
   reps: number;
+  jobs: number;
   warmRuns: number;
   warmMs: number;
   sampleMs: number;
@@ -57,6 +58,7 @@ export function register(bench: Command): void {
     .option("--parts <list>", "part counts", DEFAULT_PART_COUNTS.join(","))
     .option("--modes <list>", `modes: ${BENCH_MODES.join(", ")}`, BENCH_MODES.join(","))
     .option("--reps <n>", "repetitions of every configuration, each in a fresh process", parseIntArg(1), 5)
+    .option("--jobs <n>", "children run at once (default 1: one at a time; more finish sooner but measure a loaded machine, and energy is not measured)", parseIntArg(1, 64), 1)
     .option("--warm-runs <n>", "warm runs per process, at most", parseIntArg(1), 10)
     .option("--warm-ms <ms>", "a process stops its warm runs after this much time once it has 3 (1 when streaming: each streamed run re-opens every part)", parseIntArg(0), 1000)
     .option("--sample-ms <ms>", "CPU and memory sampling period", parseIntArg(10, 10_000), 100)
@@ -103,6 +105,7 @@ export function register(bench: Command): void {
         parts: [...new Set(partCounts(opts.parts))].sort((a, b) => a - b),
         modes: modes as BenchMode[],
         repetitions: opts.reps,
+        jobs: opts.jobs,
         warmRuns: opts.warmRuns,
         warmBudgetMs: opts.warmMs,
         sampleMs: opts.sampleMs,
