@@ -112,7 +112,7 @@ function seal() {
       ["unsplit, one session", [vgg]],
       ["onnx parts, resident", [bundleOnnx, "--key", key, "--mode", "resident"]],
       ["onnx parts, streamed", [bundleOnnx, "--key", key, "--stream"]],
-      ["ort parts, chained", [bundle, "--key", key]],
+      ["ort parts, chained", [bundle, "--key", key, "--mode", "chained"]],
       ["ort parts, streamed", [bundle, "--key", key, "--stream"]],
     ];
     const mem = {};
