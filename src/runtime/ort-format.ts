@@ -27,9 +27,15 @@ parentPort.postMessage(bytes, [bytes.buffer]);
 const SHM = "/dev/shm";
 const TMPFS_MAGIC = 0x01021994;
 
-async function memoryBackedDir(): Promise<string | undefined> {
+/**
+ * A private directory in /dev/shm when it is a tmpfs with room for the converted model (twice the
+ * ONNX size, with a margin: containers often mount a 64 MiB /dev/shm), else undefined.
+ */
+async function memoryBackedDir(modelBytes: number): Promise<string | undefined> {
   try {
-    return (await statfs(SHM)).type === TMPFS_MAGIC ? await mkdtemp(join(SHM, "msplit-ort-")) : undefined;
+    const fs = await statfs(SHM);
+    if (fs.type !== TMPFS_MAGIC || fs.bavail * fs.bsize < 2 * modelBytes + 2 ** 26) return undefined;
+    return await mkdtemp(join(SHM, "msplit-ort-"));
   } catch {
     return undefined;
   }
@@ -38,17 +44,29 @@ async function memoryBackedDir(): Promise<string | undefined> {
 /**
  * Converts an ONNX model to onnxruntime's own ORT format, in memory. onnxruntime writes that
  * format only to a path, and the model must never land on a disk (the README's promise for
- * `split --seal`): where Linux's /dev/shm is a tmpfs, a file in a private directory there (in
+ * `split --seal`): where Linux's /dev/shm is a tmpfs with room, a file in a private directory there (in
  * memory, removed at once; 2-3x faster than a pipe for large parts, whose 64 KiB capacity makes
  * onnxruntime and the reader take turns); else a FIFO in a private temporary directory, read by a
  * worker thread; on systems without FIFOs, a file in a private temporary directory, removed at once.
+ * `via: "pipe"` skips /dev/shm.
  */
-export async function toOrtFormat(model: Uint8Array, name: string): Promise<Uint8Array> {
-  const shm = await memoryBackedDir();
-  const dir = shm ?? (await mkdtemp(join(tmpdir(), "msplit-ort-")));
+export async function toOrtFormat(model: Uint8Array, name: string, options: { via?: "auto" | "pipe" } = {}): Promise<Uint8Array> {
+  const shm = options.via === "pipe" ? undefined : await memoryBackedDir(model.byteLength);
+  if (shm) {
+    try {
+      return await convertIn(shm, model, name, false);
+    } catch {
+      // /dev/shm filled up meanwhile, or onnxruntime refused the model: the FIFO says which.
+    }
+  }
+  return convertIn(await mkdtemp(join(tmpdir(), "msplit-ort-")), model, name, process.platform !== "win32");
+}
+
+/** Has onnxruntime write the ORT form into `dir` (through a FIFO there when `fifo` and possible), then removes `dir`. */
+async function convertIn(dir: string, model: Uint8Array, name: string, fifo: boolean): Promise<Uint8Array> {
   const path = join(dir, "part.ort");
   try {
-    const viaFifo = !shm && process.platform !== "win32" && spawnSync("mkfifo", ["-m", "600", path]).status === 0;
+    const viaFifo = fifo && spawnSync("mkfifo", ["-m", "600", path]).status === 0;
     const drained = viaFifo ? drain(path) : undefined;
     try {
       const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: ORT_FORMAT_OPTIMIZATION, optimizedModelFilePath: path, intraOpNumThreads: 1 });
