@@ -112,26 +112,13 @@ export async function openUntrusted(path: string, kind: FileKind, options: OpenU
  * grows while it is read (a /proc file, a file being written) is refused rather than followed.
  */
 export async function readUntrusted(path: string, kind: FileKind, options: OpenUntrustedOptions = {}): Promise<Buffer> {
-  const { fh, size } = await openUntrusted(path, kind, options);
-  try {
-    const buf = Buffer.allocUnsafe(size);
-    const got = await readInto(fh, buf, 0);
-    const probe = Buffer.alloc(1);
-    if (got < size || (await fh.read(probe, 0, 1, size)).bytesRead !== 0)
-      throw new IoError(`${KIND_NAMES[kind]} ${path} changed size while it was read`);
-    return buf;
-  } catch (e) {
-    if (e instanceof IoError) throw e;
-    throw ioError(path, KIND_NAMES[kind], e);
-  } finally {
-    await fh.close();
-  }
+  return (await readUntrustedJoined([path], kind, options))[0]!;
 }
 
 /**
  * Reads several regular files of `kind` end to end into one buffer, each checked as by
- * `readUntrusted`; returns a view per file. A consumer that joins them (resident mode's in-place
- * stitch) then needs no second copy.
+ * `readUntrusted` (regular, within its size limit, not growing while read); returns a view per
+ * file. A consumer that joins them (resident mode's in-place stitch) then needs no second copy.
  */
 export async function readUntrustedJoined(paths: readonly string[], kind: FileKind, options: OpenUntrustedOptions = {}): Promise<Buffer[]> {
   const opened: (UntrustedFile & { path: string })[] = [];
