@@ -32,7 +32,7 @@ export { loadModelLazy } from "./onnx/lazy.js";
 export { analyzeGraph, type Graph } from "./onnx/graph.js";
 export { analyzeShapes, inferTypes, type ShapeAnalysis, type ShapeFallback } from "./onnx/shapes.js";
 export { formatShape, type Dim, type TensorType } from "./onnx/types.js";
-export { dataTypeName } from "./onnx/tensor.js";
+export { dataTypeName } from "./onnx/dtypes.js";
 export { DataType, type ModelProto } from "./onnx/proto.js";
 
 // Splitting.

@@ -33,8 +33,6 @@ export function elementBytes(dt: number): number {
   return n;
 }
 
-export { dataTypeName };
-
 export function numElements(dims: readonly (number | bigint)[]): number {
   let n = 1;
   for (const d of dims) n *= Number(d);

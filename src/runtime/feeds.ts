@@ -1,8 +1,7 @@
 import { join } from "node:path";
 import { ort } from "../ort.js";
 import { IoError, MsplitError, NpyInvalid, UsageError } from "../errors.js";
-import { dtypeOfOnnx, randomData } from "../onnx/dtypes.js";
-import { dataTypeName } from "../onnx/tensor.js";
+import { dataTypeName, dtypeOfOnnx, randomData } from "../onnx/dtypes.js";
 import { type Dim, formatShape, type TensorType } from "../onnx/types.js";
 import { SeededRandom } from "../util/random.js";
 import { commitStagingDir, createStagingDir, discardStagingDir, writeNewFile } from "../util/staging.js";

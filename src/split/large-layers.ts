@@ -3,7 +3,8 @@ import { attr } from "../onnx/builder.js";
 import { attrInt } from "../onnx/attributes.js";
 import { analyzeGraph, type Graph } from "../onnx/graph.js";
 import { create, DataLocation, DataType, type ModelProto, type NodeProto, NodeProtoSchema, type TensorProto, TensorProtoSchema } from "../onnx/proto.js";
-import { dataTypeName, elementBytes, numElements, tensorPayloadBytes } from "../onnx/tensor.js";
+import { dataTypeName } from "../onnx/dtypes.js";
+import { elementBytes, numElements, tensorPayloadBytes } from "../onnx/tensor.js";
 import { outerScopeNames } from "../onnx/walk.js";
 import { buildSchedule, type Schedule } from "./schedule.js";
 

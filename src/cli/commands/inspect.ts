@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { readdir } from "node:fs/promises";
 import { decodeModel } from "../../onnx/codec.js";
-import { dataTypeName } from "../../onnx/tensor.js";
+import { dataTypeName } from "../../onnx/dtypes.js";
 import { formatShape, type TensorType } from "../../onnx/types.js";
 import { describeModel, describeParts } from "../../runtime/describe.js";
 import { parseShapes } from "../../runtime/feeds.js";
