@@ -4,7 +4,7 @@ import type { KeySource } from "../seal/index.js";
 import { type InputSpec, makeFeeds } from "./inputs.js";
 
 export interface MeasureOptions {
-  /** Pipeline mode; default: what `msplit run` picks for this path. */
+  /** Pipeline mode; default: what openPipeline picks for this path (resident for ONNX parts, chained for ORT-format bundles). */
   mode?: PipelineMode;
   key?: KeySource;
   threads?: number;

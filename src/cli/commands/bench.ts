@@ -105,7 +105,7 @@ export async function register(program: Command, argv: readonly string[] = []): 
     .description("one benchmark configuration in this process (bench report runs it in fresh children): open, first run, warm runs; prints one result line")
     .argument("<model>", "ONNX model, parts directory or sealed bundle")
     .requiredOption("--inputs <file.json>", "the inputs to feed: a JSON list of {name, dtype, dims} (seeded random values)")
-    .addOption(new Option("--mode <mode>", "pipeline mode (default: what `run` picks)").choices(["resident", "chained", "stream"]))
+    .addOption(new Option("--mode <mode>", "pipeline mode (default: resident for ONNX parts, chained for ORT-format bundles, as a long-lived process opens them)").choices(["resident", "chained", "stream"]))
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
     .option("--warm-runs <n>", "warm runs at most", parseIntArg(1), 10)
     .option("--warm-ms <ms>", "stop warm runs after this much time once 3 are done (1 when streaming)", parseIntArg(0), 1000)
