@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,12 +9,13 @@ import { generateKey } from "../seal/index.js";
 import { median, quantile, round } from "../util/stats.js";
 import { BenchChildFailed, type ChildCommand, type ChildRun, type Sample, runChild } from "./child.js";
 import type { EnergyProbe } from "./energy.js";
-import { type InputSpec, resolveInputs } from "./inputs.js";
+import { resolveInputs } from "./inputs.js";
 import type { BenchMode, RawRow } from "./matrix.js";
 import { rotate } from "./matrix.js";
 import type { MeasureResult } from "./measure.js";
 import { PEER_MODEL, PEER_PARTS, type PeerInfer, peerInferArgs, peerPhases, peerPython, peerSetup, type PeerWarm, peerWarmArgs } from "./peer.js";
-import { type Artifacts, type BenchModel, loadBenchModel, prepareArtifacts } from "./prepare.js";
+import { startMakers } from "./makers.js";
+import type { Artifacts, BenchModel } from "./prepare.js";
 
 /**
  * The command a measuring child runs: bin/msplit, as users run msplit (node with huge pages and a
@@ -35,7 +36,7 @@ export interface MatrixOptions {
    */
   jobs?: number;
   warmRuns: number;
-  /** A child stops its warm runs after this much time once it has 3 (streamed runs re-open every part). */
+  /** A child stops its warm runs after this much time once it has 3 (a streamed child runs one: each re-opens every part). */
   warmBudgetMs: number;
   sampleMs: number;
   threads: number;
@@ -101,9 +102,28 @@ function measureArgs(path: string, mode: BenchMode, inputs: string, key: string,
   return args;
 }
 
-async function freeBytes(dir: string): Promise<number> {
+const SHM = "/dev/shm";
+const TMPFS_MAGIC = 0x01021994;
+/** Memory a tmpfs work dir must leave to the children and everything else. */
+const MEMORY_RESERVE = 4 * 2 ** 30;
+
+/** Bytes that can still be written in `dir`; in a tmpfs, no more than the memory available, less a reserve. */
+async function roomIn(dir: string): Promise<number> {
   const s = await statfs(dir);
-  return s.bavail * s.bsize;
+  const free = s.bavail * s.bsize;
+  if (s.type !== TMPFS_MAGIC) return free;
+  const available = /^MemAvailable:\s+(\d+) kB/m.exec(await readFile("/proc/meminfo", "utf8").catch(() => ""));
+  return Math.min(free, available ? Number(available[1]) * 1024 - MEMORY_RESERVE : 0);
+}
+
+/** A private directory in /dev/shm when it is a tmpfs, else undefined. */
+async function memoryWorkDir(): Promise<string | undefined> {
+  try {
+    if ((await statfs(SHM)).type !== TMPFS_MAGIC) return undefined;
+    return await mkdtemp(join(SHM, "msplit-bench-"));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -114,6 +134,10 @@ async function freeBytes(dir: string): Promise<number> {
 export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   if (o.repetitions < 1 || o.warmRuns < 1) throw new UsageError("repetitions and warm runs must be at least 1");
   const work = o.workDir ? (await mkdir(o.workDir, { recursive: true }), await mkdtemp(join(o.workDir, "msplit-bench-"))) : await mkdtemp(join(tmpdir(), "msplit-bench-"));
+  // Parts and bundles go to memory (/dev/shm) where it has room: writing and syncing gigabytes to a
+  // disk took a third of the preparation. A runner (an enclave) sees only what it is given: --work-dir.
+  const memory = o.workDir || o.runner ? undefined : await memoryWorkDir();
+  const workDirs = memory ? [memory, work] : [work];
   const notes: string[] = [];
   const note = (m: string) => {
     notes.push(m);
@@ -129,7 +153,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   const started = performance.now();
   // Interrupted (Ctrl-C, kill): remove the parts and bundles, which can be gigabytes, before exiting.
   const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(work, { recursive: true, force: true });
+    for (const d of workDirs) rmSync(d, { recursive: true, force: true });
     process.exit(signal === "SIGINT" ? 130 : 143);
   };
   process.once("SIGINT", onSignal);
@@ -150,10 +174,9 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     for (const m of o.models) total += modelWeight.get(m.name)! * o.parts.length * o.modes.length * envs.length * o.repetitions;
     progress("preparing");
     for (const model of o.models) {
-      const dir = join(work, model.name.replace(/[^\w.-]/g, "_"));
-      await mkdir(dir, { recursive: true });
-      // The model itself is dropped once its parts are made: the parent stays small while children run.
-      const plan0 = await prepareForModel(model, dir, key, o, note);
+      const dirName = model.name.replace(/[^\w.-]/g, "_");
+      // The parent never holds the model: it stays small while children run.
+      const plan0 = await prepareForModel(model, workDirs.map((d) => join(d, dirName)), key, o, note);
       if (!plan0) continue;
       const { artifacts, inputsFile } = plan0;
       const configs: Config[] = [];
@@ -191,7 +214,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, o.jobs ?? 1) }, runNext));
-      await rm(dir, { recursive: true, force: true });
+      for (const d of workDirs) await rm(join(d, dirName), { recursive: true, force: true });
     }
     progress("done");
     if (rows.length === 0) throw new BenchChildFailed(`no configuration ran: ${notes.filter((n) => n.includes("failed")).slice(0, 3).join("; ")}`);
@@ -199,43 +222,83 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await rm(work, { recursive: true, force: true });
+    for (const d of workDirs) await rm(d, { recursive: true, force: true });
   }
 }
 
 /** Seconds one zoo configuration takes here (start-up, load, 10 warm runs), relative, for the ETA only. */
 const ZOO_SECONDS: Record<string, number> = { alexnet: 2, mobilenet_v3_large: 1, mobilenet_v3_small: 0.8, resnet50: 2, resnet101: 3, squeezenet1_1: 0.8, vgg16: 6, vgg19: 7 };
 
+/**
+ * Makes every part count of `model` (parts and bundles) with --jobs threads, into the first of
+ * `dirs` with room for all of them (every part count stays until the model's rounds are over).
+ */
 async function prepareForModel(
   model: BenchModel,
-  dir: string,
+  dirs: string[],
   key: string,
   o: MatrixOptions,
   note: (m: string) => void,
 ): Promise<{ artifacts: { requested: number; made: Artifacts; plainDir: string; bundleDir: string }[]; inputsFile: string } | undefined> {
-  const proto = await loadBenchModel(model);
-  const artifacts = [];
-  let inputs: InputSpec[] | undefined;
-  for (const parts of o.parts) {
-    let made: Artifacts;
+  const makers = startMakers(o.jobs ?? 1, { model, keyPath: key, partFormat: o.partFormat });
+  const made = new Map<number, Artifacts>();
+  let dir = dirs[0]!;
+  const prepare = async (parts: number): Promise<void> => {
     try {
-      made = await prepareArtifacts(proto, parts, join(dir, String(parts)), key, o.partFormat);
+      made.set(parts, await makers.make({ parts, dir: join(dir, String(parts)) }));
     } catch (e) {
-      if (e instanceof SplitInvalidParts) {
-        note(`${model.name}: ${parts} parts skipped: ${e.message}`);
-        continue;
-      }
-      throw e;
+      if (!(e instanceof SplitInvalidParts)) throw e;
+      note(`${model.name}: ${parts} parts skipped: ${e.message}`);
     }
-    inputs ??= resolveInputs(made.plan.model.inputs, o.shapes);
-    artifacts.push({ requested: parts, made, plainDir: made.plainDir, bundleDir: made.bundleDir });
-    // Every part count of a model stays on disk while its rounds run (plain + sealed, ~2x the model each).
-    const need = made.bytes * 2.2 * (o.parts.length - artifacts.length) + 2 ** 28;
-    const free = await freeBytes(dir);
-    if (free < need) throw new IoError(`${model.name} needs about ${(need / 2 ** 30).toFixed(1)} GiB more in ${dir} (${(free / 2 ** 30).toFixed(1)} GiB free): give --work-dir on a larger disk`);
+  };
+  try {
+    // The first part count shows how large the parts are (plain + sealed, ~2x the model).
+    const [first, ...rest] = o.parts;
+    await mkdir(dir, { recursive: true });
+    try {
+      await prepare(first!);
+    } catch (e) {
+      // Memory without room even for one part count (a large model, a small /dev/shm): the disk.
+      if (!(e instanceof IoError) || dirs.length < 2) throw e;
+      dir = dirs[dirs.length - 1]!;
+      await mkdir(dir, { recursive: true });
+      await prepare(first!);
+    }
+    const bytes = made.get(first!)?.bytes;
+    if (bytes !== undefined && rest.length > 0) {
+      const need = bytes * 2.2 * rest.length + 2 ** 28;
+      const roomy = [];
+      for (const d of dirs) if ((await mkdir(d, { recursive: true }), await roomIn(d)) >= need) roomy.push(d);
+      if (roomy.length === 0) {
+        const last = dirs[dirs.length - 1]!;
+        throw new IoError(`${model.name} needs about ${(need / 2 ** 30).toFixed(1)} GiB more in ${last} (${((await roomIn(last)) / 2 ** 30).toFixed(1)} GiB free): give --work-dir on a larger disk`);
+      }
+      dir = roomy[0]!;
+    }
+    const queue = [...rest];
+    const maker = async () => {
+      for (let parts = queue.shift(); parts !== undefined; parts = queue.shift()) {
+        try {
+          await prepare(parts);
+        } catch (e) {
+          queue.length = 0;
+          throw e;
+        }
+      }
+    };
+    // Every maker stops before an error leaves: none may still be writing when the work dir is removed.
+    const settled = await Promise.allSettled(Array.from({ length: Math.max(1, o.jobs ?? 1) }, maker));
+    for (const s of settled) if (s.status === "rejected") throw s.reason;
+  } finally {
+    await makers.close();
   }
-  if (!inputs || artifacts.length === 0) return undefined;
-  const inputsFile = join(dir, "inputs.json");
+  const artifacts = o.parts.flatMap((requested) => {
+    const a = made.get(requested);
+    return a ? [{ requested, made: a, plainDir: a.plainDir, bundleDir: a.bundleDir }] : [];
+  });
+  if (artifacts.length === 0) return undefined;
+  const inputs = resolveInputs(artifacts[0]!.made.plan.model.inputs, o.shapes);
+  const inputsFile = join(dirs[0]!, "inputs.json");
   await writeFile(inputsFile, JSON.stringify(inputs));
   return { artifacts, inputsFile };
 }

@@ -7,6 +7,7 @@ import { joulesBetween, probeEnergy, readEnergy } from "../../src/bench/energy.j
 import { makeFeeds, parseShapeFlag, resolveInputs } from "../../src/bench/inputs.js";
 import { type RawRow, rotate, summarize } from "../../src/bench/matrix.js";
 import { readTree } from "../../src/bench/proc.js";
+import { autoJobs } from "../../src/bench/report.js";
 import { UsageError } from "../../src/errors.js";
 import { quantile } from "../../src/util/stats.js";
 import { rejectsWith, tempDir } from "../helpers/index.js";
@@ -91,6 +92,16 @@ test("energy: RAPL package zones read from powercap, counter wrap counted; no po
   const none = probeEnergy(join(dir.path, "missing"));
   assert.equal(none.available, false);
   assert.match(none.reason!, /does not exist/);
+});
+
+test("--jobs auto: one child where RAPL is readable, else one per `threads` cores, at most two", () => {
+  assert.equal(autoJobs(true, 64, 1).jobs, 1);
+  assert.match(autoJobs(true, 64, 1).why, /RAPL/);
+  assert.equal(autoJobs(false, 2, 1).jobs, 2);
+  assert.equal(autoJobs(false, 64, 1).jobs, 2);
+  assert.equal(autoJobs(false, 1, 1).jobs, 1);
+  assert.equal(autoJobs(false, 2, 2).jobs, 1);
+  assert.equal(autoJobs(false, 8, 4).jobs, 2);
 });
 
 test("readTree: this process's CPU time and memory from /proc", () => {

@@ -15,6 +15,10 @@ function list(text: string): string[] {
   return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
+function parseJobs(value: string): number | "auto" {
+  return value.trim() === "auto" ? "auto" : parseIntArg(1, 64)(value);
+}
+
 function partCounts(text: string): number[] {
   const counts = list(text).map((p) => {
     if (!/^\d+$/.test(p) || Number(p) < 1) throw new UsageError(`--parts: expected positive integers, got '${p}'`);
@@ -31,7 +35,7 @@ interface ReportFlags {
   parts: string;
   modes: string;
   reps: number;
-  jobs: number;
+  jobs: number | "auto";
   warmRuns: number;
   warmMs: number;
   sampleMs: number;
@@ -58,9 +62,9 @@ export function register(bench: Command): void {
     .option("--parts <list>", "part counts", DEFAULT_PART_COUNTS.join(","))
     .option("--modes <list>", `modes: ${BENCH_MODES.join(", ")}`, BENCH_MODES.join(","))
     .option("--reps <n>", "repetitions of every configuration, each in a fresh process", parseIntArg(1), 5)
-    .option("--jobs <n>", "children run at once (default 1: one at a time; more finish sooner but measure a loaded machine, and energy is not measured)", parseIntArg(1, 64), 1)
-    .option("--warm-runs <n>", "warm runs per process, at most", parseIntArg(1), 10)
-    .option("--warm-ms <ms>", "a process stops its warm runs after this much time once it has 3 (1 when streaming: each streamed run re-opens every part)", parseIntArg(0), 1000)
+    .option("--jobs <n>", "children run at once, or auto: 1 where RAPL energy can be read (its counter is package-wide), else up to 2 on 2+ cores; more finish sooner but share memory bandwidth, and energy is then n/a", parseJobs, "auto" as const)
+    .option("--warm-runs <n>", "warm runs per process, at most (1 when streaming: each streamed run re-opens every part)", parseIntArg(1), 10)
+    .option("--warm-ms <ms>", "a process stops its warm runs after this much time once it has 3 (the summary pools every repetition's warm runs)", parseIntArg(0), 500)
     .option("--sample-ms <ms>", "CPU and memory sampling period", parseIntArg(10, 10_000), 100)
     .option("--threads <n>", "intra-op threads of every session", parseIntArg(1, 256), 1)
     .option("--runner <command>", 'also run every configuration under this command, which stands for `msplit` (e.g. "gramine-sgx ./msplit"); {msplit} inside it expands to this msplit (e.g. "taskset -c 1 {msplit}")')

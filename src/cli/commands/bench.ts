@@ -107,8 +107,8 @@ export async function register(program: Command, argv: readonly string[] = []): 
     .requiredOption("--inputs <file.json>", "the inputs to feed: a JSON list of {name, dtype, dims} (seeded random values)")
     .addOption(new Option("--mode <mode>", "pipeline mode (default: resident for ONNX parts, chained for ORT-format bundles, as a long-lived process opens them)").choices(["resident", "chained", "stream"]))
     .option("--threads <n>", "intra-op threads", parseIntArg(1, 256), 1)
-    .option("--warm-runs <n>", "warm runs at most", parseIntArg(1), 10)
-    .option("--warm-ms <ms>", "stop warm runs after this much time once 3 are done (1 when streaming)", parseIntArg(0), 1000)
+    .option("--warm-runs <n>", "warm runs at most (1 when streaming: each is another cold chain)", parseIntArg(1), 10)
+    .option("--warm-ms <ms>", "stop warm runs after this much time once 3 are done", parseIntArg(0), 500)
     .option("--hold", "after the result line, wait until stdin closes (so the parent can read this process's peak memory)");
   for (const o of keyOptions()) measure.addOption(o);
   measure.action(async (path: string, opts: KeyFlags & { inputs: string; mode?: "resident" | "chained" | "stream"; threads: number; warmRuns: number; warmMs: number; hold?: boolean }) => {
