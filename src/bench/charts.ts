@@ -125,12 +125,15 @@ export function reportCharts(summary: readonly SummaryRow[], series: MatrixResul
       ],
     },
   });
-  const peer = summary.filter((r) => r.model === "alexnet" && r.parts === 12 && r.env === "native");
+  const peer = seriesRows(summary).filter((r) => r.model === "alexnet" && r.parts === 12 && r.env === "native");
   if (peer.some((r) => r.mode === "peer")) {
-    const bars = peer.flatMap((r) => [
-      { system: r.mode === "peer" ? "peer (original)" : `msplit ${r.mode}`, metric: "cold run, spawn to first result", ms: r.cold_ms },
-      { system: r.mode === "peer" ? "peer (original)" : `msplit ${r.mode}`, metric: "warm inference (median)", ms: r.warm_median_ms },
-    ]);
+    const bars = peer.flatMap((r) => {
+      const system = r.mode === "peer" ? "peer (original)" : `msplit ${r.mode}`;
+      return [
+        { system, series: r.series, metric: "cold run, spawn to first result", ms: r.cold_ms },
+        { system, series: r.series, metric: "warm inference (median)", ms: r.warm_median_ms },
+      ];
+    });
     charts.push({
       name: "peer",
       title: "msplit vs the original's method: AlexNet, 12 pieces",
@@ -140,7 +143,7 @@ export function reportCharts(summary: readonly SummaryRow[], series: MatrixResul
         data: { values: bars },
         facet: { field: "metric", type: "nominal", title: null },
         resolve: { scale: { y: "independent" } },
-        spec: { width: 220, height: 200, mark: "bar", encoding: { x: { field: "system", type: "nominal", title: null, axis: { labelAngle: -30 } }, y: { field: "ms", type: "quantitative" }, color: { field: "system", type: "nominal", legend: null } } },
+        spec: { width: 220, height: 200, mark: "bar", encoding: { x: { field: "system", type: "nominal", title: null, axis: { labelAngle: -30 } }, y: { field: "ms", type: "quantitative" }, color: { ...modeColor(domain), legend: null } } },
       },
     });
   }

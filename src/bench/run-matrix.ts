@@ -102,6 +102,9 @@ function measureArgs(path: string, mode: BenchMode, inputs: string, key: string,
   return args;
 }
 
+/** Signals that end the matrix early, with their numbers (the exit status is 128 + the number). */
+const SIGNALS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
 const SHM = "/dev/shm";
 const TMPFS_MAGIC = 0x01021994;
 /** Memory a tmpfs work dir must leave to the children and everything else. */
@@ -151,13 +154,14 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   let done = 0;
   let total = 0;
   const started = performance.now();
-  // Interrupted (Ctrl-C, kill): remove the parts and bundles, which can be gigabytes, before exiting.
+  let prepareMs = 0;
+  // Interrupted (Ctrl-C, kill, a closed terminal): remove the parts and bundles, which can be
+  // gigabytes, and in /dev/shm would hold memory until the next boot, before exiting.
   const onSignal = (signal: NodeJS.Signals) => {
     for (const d of workDirs) rmSync(d, { recursive: true, force: true });
-    process.exit(signal === "SIGINT" ? 130 : 143);
+    process.exit(128 + (SIGNALS[signal] ?? 15));
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  for (const s of Object.keys(SIGNALS) as NodeJS.Signals[]) process.once(s, onSignal);
   const progress = (label: string) => {
     const elapsed = (performance.now() - started) / 1000;
     o.onProgress?.({ done, total, etaSeconds: done > 0 ? (elapsed / done) * (total - done) : NaN, label });
@@ -176,7 +180,9 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     for (const model of o.models) {
       const dirName = model.name.replace(/[^\w.-]/g, "_");
       // The parent never holds the model: it stays small while children run.
+      const t0 = performance.now();
       const plan0 = await prepareForModel(model, workDirs.map((d) => join(d, dirName)), key, o, note);
+      prepareMs += performance.now() - t0;
       if (!plan0) continue;
       const { artifacts, inputsFile } = plan0;
       const configs: Config[] = [];
@@ -218,10 +224,11 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
     }
     progress("done");
     if (rows.length === 0) throw new BenchChildFailed(`no configuration ran: ${notes.filter((n) => n.includes("failed")).slice(0, 3).join("; ")}`);
+    const where = memory ? "in /dev/shm where it had room" : `in ${work}`;
+    note(`Preparing the parts and bundles (${Math.max(1, o.jobs ?? 1)} thread${(o.jobs ?? 1) > 1 ? "s" : ""}, ${where}) took ${(prepareMs / 1000).toFixed(0)} s of the matrix's ${((performance.now() - started) / 1000).toFixed(0)} s; it is not part of any figure.`);
     return { rows, series, notes };
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const s of Object.keys(SIGNALS) as NodeJS.Signals[]) process.off(s, onSignal);
     for (const d of workDirs) await rm(d, { recursive: true, force: true });
   }
 }
