@@ -1,11 +1,12 @@
 import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IoError, SplitInvalidParts, UsageError } from "../errors.js";
 import type { PartFormat } from "../runtime/pipeline.js";
 import { generateKey } from "../seal/index.js";
+import { privateMemoryDir, roomIn } from "../util/memory-dir.js";
 import { median, quantile, round } from "../util/stats.js";
 import { BenchChildFailed, type ChildCommand, type ChildRun, type Sample, runChild } from "./child.js";
 import type { EnergyProbe } from "./energy.js";
@@ -105,29 +106,11 @@ function measureArgs(path: string, mode: BenchMode, inputs: string, key: string,
 /** Signals that end the matrix early, with their numbers (the exit status is 128 + the number). */
 const SIGNALS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
-const SHM = "/dev/shm";
-const TMPFS_MAGIC = 0x01021994;
+/** Children (and preparation threads) at once. */
+const jobsOf = (o: MatrixOptions) => Math.max(1, o.jobs ?? 1);
+
 /** Memory a tmpfs work dir must leave to the children and everything else. */
 const MEMORY_RESERVE = 4 * 2 ** 30;
-
-/** Bytes that can still be written in `dir`; in a tmpfs, no more than the memory available, less a reserve. */
-async function roomIn(dir: string): Promise<number> {
-  const s = await statfs(dir);
-  const free = s.bavail * s.bsize;
-  if (s.type !== TMPFS_MAGIC) return free;
-  const available = /^MemAvailable:\s+(\d+) kB/m.exec(await readFile("/proc/meminfo", "utf8").catch(() => ""));
-  return Math.min(free, available ? Number(available[1]) * 1024 - MEMORY_RESERVE : 0);
-}
-
-/** A private directory in /dev/shm when it is a tmpfs, else undefined. */
-async function memoryWorkDir(): Promise<string | undefined> {
-  try {
-    if ((await statfs(SHM)).type !== TMPFS_MAGIC) return undefined;
-    return await mkdtemp(join(SHM, "msplit-bench-"));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Runs the experiment matrix: for each model, every part count x mode x environment, `repetitions`
@@ -139,7 +122,7 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
   const work = o.workDir ? (await mkdir(o.workDir, { recursive: true }), await mkdtemp(join(o.workDir, "msplit-bench-"))) : await mkdtemp(join(tmpdir(), "msplit-bench-"));
   // Parts and bundles go to memory (/dev/shm) where it has room: writing and syncing gigabytes to a
   // disk took a third of the preparation. A runner (an enclave) sees only what it is given: --work-dir.
-  const memory = o.workDir || o.runner ? undefined : await memoryWorkDir();
+  const memory = o.workDir || o.runner ? undefined : await privateMemoryDir("msplit-bench-");
   const workDirs = memory ? [memory, work] : [work];
   const notes: string[] = [];
   const note = (m: string) => {
@@ -219,13 +202,13 @@ export async function runMatrix(o: MatrixOptions): Promise<MatrixResult> {
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, o.jobs ?? 1) }, runNext));
+      await Promise.all(Array.from({ length: jobsOf(o) }, runNext));
       for (const d of workDirs) await rm(join(d, dirName), { recursive: true, force: true });
     }
     progress("done");
     if (rows.length === 0) throw new BenchChildFailed(`no configuration ran: ${notes.filter((n) => n.includes("failed")).slice(0, 3).join("; ")}`);
     const where = memory ? "in /dev/shm where it had room" : `in ${work}`;
-    note(`Preparing the parts and bundles (${Math.max(1, o.jobs ?? 1)} thread${(o.jobs ?? 1) > 1 ? "s" : ""}, ${where}) took ${(prepareMs / 1000).toFixed(0)} s of the matrix's ${((performance.now() - started) / 1000).toFixed(0)} s; it is not part of any figure.`);
+    note(`Preparing the parts and bundles (${jobsOf(o)} thread${jobsOf(o) > 1 ? "s" : ""}, ${where}) took ${(prepareMs / 1000).toFixed(0)} s of the matrix's ${((performance.now() - started) / 1000).toFixed(0)} s; it is not part of any figure.`);
     return { rows, series, notes };
   } finally {
     for (const s of Object.keys(SIGNALS) as NodeJS.Signals[]) process.off(s, onSignal);
@@ -247,7 +230,7 @@ async function prepareForModel(
   o: MatrixOptions,
   note: (m: string) => void,
 ): Promise<{ artifacts: { requested: number; made: Artifacts; plainDir: string; bundleDir: string }[]; inputsFile: string } | undefined> {
-  const makers = startMakers(o.jobs ?? 1, { model, keyPath: key, partFormat: o.partFormat });
+  const makers = startMakers(jobsOf(o), { model, keyPath: key, partFormat: o.partFormat });
   const made = new Map<number, Artifacts>();
   let dir = dirs[0]!;
   const prepare = async (parts: number): Promise<void> => {
@@ -274,13 +257,14 @@ async function prepareForModel(
     const bytes = made.get(first!)?.bytes;
     if (bytes !== undefined && rest.length > 0) {
       const need = bytes * 2.2 * rest.length + 2 ** 28;
-      const roomy = [];
-      for (const d of dirs) if ((await mkdir(d, { recursive: true }), await roomIn(d)) >= need) roomy.push(d);
-      if (roomy.length === 0) {
-        const last = dirs[dirs.length - 1]!;
-        throw new IoError(`${model.name} needs about ${(need / 2 ** 30).toFixed(1)} GiB more in ${last} (${((await roomIn(last)) / 2 ** 30).toFixed(1)} GiB free): give --work-dir on a larger disk`);
+      let room = 0;
+      for (const d of dirs) {
+        await mkdir(d, { recursive: true });
+        room = await roomIn(d, MEMORY_RESERVE);
+        dir = d;
+        if (room >= need) break;
       }
-      dir = roomy[0]!;
+      if (room < need) throw new IoError(`${model.name} needs about ${(need / 2 ** 30).toFixed(1)} GiB more in ${dir} (${(room / 2 ** 30).toFixed(1)} GiB free): give --work-dir on a larger disk`);
     }
     const queue = [...rest];
     const maker = async () => {
@@ -294,7 +278,7 @@ async function prepareForModel(
       }
     };
     // Every maker stops before an error leaves: none may still be writing when the work dir is removed.
-    const settled = await Promise.allSettled(Array.from({ length: Math.max(1, o.jobs ?? 1) }, maker));
+    const settled = await Promise.allSettled(Array.from({ length: jobsOf(o) }, maker));
     for (const s of settled) if (s.status === "rejected") throw s.reason;
   } finally {
     await makers.close();

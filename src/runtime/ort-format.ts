@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { constants } from "node:fs";
-import { mkdtemp, open, readFile, rm, statfs } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { RuntimeFailure } from "../errors.js";
+import { privateMemoryDir } from "../util/memory-dir.js";
 import { firstLine } from "../util/text.js";
 import { ort } from "../ort.js";
 
@@ -23,24 +24,6 @@ const bytes = readFileSync(workerData);
 parentPort.postMessage(bytes, [bytes.buffer]);
 `;
 
-/** Linux's shared-memory file system: files there live in memory, never on a disk. */
-const SHM = "/dev/shm";
-const TMPFS_MAGIC = 0x01021994;
-
-/**
- * A private directory in /dev/shm when it is a tmpfs with room for the converted model (twice the
- * ONNX size, with a margin: containers often mount a 64 MiB /dev/shm), else undefined.
- */
-async function memoryBackedDir(modelBytes: number): Promise<string | undefined> {
-  try {
-    const fs = await statfs(SHM);
-    if (fs.type !== TMPFS_MAGIC || fs.bavail * fs.bsize < 2 * modelBytes + 2 ** 26) return undefined;
-    return await mkdtemp(join(SHM, "msplit-ort-"));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Converts an ONNX model to onnxruntime's own ORT format, in memory. onnxruntime writes that
  * format only to a path, and the model must never land on a disk (the README's promise for
@@ -51,7 +34,8 @@ async function memoryBackedDir(modelBytes: number): Promise<string | undefined> 
  * `via: "pipe"` skips /dev/shm.
  */
 export async function toOrtFormat(model: Uint8Array, name: string, options: { via?: "auto" | "pipe" } = {}): Promise<Uint8Array> {
-  const shm = options.via === "pipe" ? undefined : await memoryBackedDir(model.byteLength);
+  // Room for the converted model: twice the ONNX size, with a margin.
+  const shm = options.via === "pipe" ? undefined : await privateMemoryDir("msplit-ort-", 2 * model.byteLength + 2 ** 26);
   if (shm) {
     try {
       return await convertIn(shm, model, name, false);
